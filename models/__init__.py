@@ -1,0 +1,1 @@
+"""Models shipped with reviewcli; installed as the package `reviewcli.bundled`."""

@@ -1,0 +1,5 @@
+"""Entry point for `python -m reviewcli`."""
+
+from reviewcli.cli import main
+
+main()

@@ -1,0 +1,228 @@
+"""The `reviewcli` command: parse options, call one function in `commands`, render, map errors to exit codes.
+
+Only typer and the standard library are imported here at start-up, so `--help` and usage errors
+answer without loading torch.
+"""
+
+import functools
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from reviewcli import __version__
+from reviewcli.errors import ReviewCliError
+
+app = typer.Typer(
+    help="Sentiment of product reviews: train a GRU, LSTM or RNN classifier, evaluate it, predict.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+class Cell(str, Enum):
+    gru = "gru"
+    lstm = "lstm"
+    rnn = "rnn"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class PredictFormat(str, Enum):
+    table = "table"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class EvaluateFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    print(f"Error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def user_errors(command):
+    """Known failures become one line on stderr and an exit code; no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ReviewCliError as error:
+            raise fail(str(error), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted.", 130) from None
+
+    return wrapper
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"reviewcli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Sentiment of product reviews: train a GRU, LSTM or RNN classifier, evaluate it, predict."""
+
+
+TextColumn = Annotated[Optional[str], typer.Option(help="Column holding the review text (found by name if not given).")]
+LabelColumn = Annotated[Optional[str], typer.Option(help="Column holding the label (found by name if not given).")]
+ModelDir = Annotated[
+    Optional[Path],
+    typer.Option("--model", "-m", help="Model directory. Default: $REVIEWCLI_MODEL, else the shipped model."),
+]
+DeviceOption = Annotated[Device, typer.Option(help="auto takes CUDA when present.")]
+Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="P(positive) at or above which a review is positive.")]
+
+
+@app.command()
+@user_errors
+def train(
+    data: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Files, folders (train/validation/test files) or Hugging Face dataset names. "
+                       "Default: the project's data/ folder.", show_default=False),
+    ] = None,
+    cell: Annotated[Cell, typer.Option(help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline).")] = Cell.gru,
+    embedding_dim: Annotated[int, typer.Option(min=1, help="Size of the word embeddings.")] = 128,
+    hidden: Annotated[int, typer.Option(min=1, help="Hidden units per direction.")] = 128,
+    layers: Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.")] = 1,
+    bidirectional: Annotated[bool, typer.Option(help="Read reviews in both directions.")] = True,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.95, help="Dropout on embeddings and pooled states.")] = 0.3,
+    epochs: Annotated[int, typer.Option(min=1, help="Most passes over the training data.")] = 10,
+    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per batch.")] = 64,
+    lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.")] = 2e-3,
+    max_length: Annotated[int, typer.Option(min=1, help="Tokens kept per review (start and end).")] = 400,
+    min_freq: Annotated[int, typer.Option(min=1, help="Fewest occurrences for a word to enter the vocabulary.")] = 2,
+    max_vocab: Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> and <unk> included.")] = 30000,
+    val_fraction: Annotated[float, typer.Option(min=0.01, max=0.9, help="Held out for validation when the data has no validation split.")] = 0.1,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation score.")] = 3,
+    seed: Annotated[int, typer.Option(help="Same seed and data give the same model on the CPU.")] = 13,
+    device: DeviceOption = Device.auto,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    out: Annotated[Optional[Path], typer.Option(help="Model directory to write. Default: models/<cell>.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Train a sentiment model on labelled reviews and save it as a model directory."""
+    from reviewcli import commands
+    from reviewcli.config import TrainConfig
+    from reviewcli.data import Columns
+    from reviewcli.progress import make_reporter
+
+    config = TrainConfig(
+        epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,
+        device=device.value, min_freq=min_freq, max_vocab=max_vocab, val_fraction=val_fraction,
+    )  # fmt: skip
+    model_options = dict(
+        cell=cell.value, embedding_dim=embedding_dim, hidden=hidden, layers=layers,
+        bidirectional=bidirectional, dropout=dropout,
+    )  # fmt: skip
+    reporter = make_reporter(quiet)
+    summary = commands.train(
+        list(data or []), columns=Columns(text_column, label_column), model_options=model_options,
+        config=config, out=out or Path("models") / cell.value, reporter=reporter,
+    )  # fmt: skip
+    reporter.finish(summary)
+
+
+@app.command()
+@user_errors
+def evaluate(
+    data: Annotated[str, typer.Argument(help="Labelled file, folder (its test split is used) or Hugging Face dataset.")],
+    model: ModelDir = None,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    format: Annotated[
+        Optional[EvaluateFormat], typer.Option("--format", "-f", help="table (terminal) or json.", show_default=False)
+    ] = None,
+    threshold: Threshold = 0.5,
+    device: DeviceOption = Device.auto,
+) -> None:
+    """Score a model on labelled reviews: accuracy, per-class precision/recall/F1, macro-F1, ROC-AUC."""
+    import json
+
+    from reviewcli import commands
+    from reviewcli.data import Columns
+
+    result = commands.evaluate(
+        data, model_dir=model, columns=Columns(text_column, label_column), threshold=threshold, device=device.value
+    )
+    if (format or EvaluateFormat.table) == EvaluateFormat.json:
+        print(json.dumps(result, indent=2))
+    else:
+        from reviewcli.report import print_metrics
+
+        print_metrics(result)
+
+
+@app.command()
+@user_errors
+def predict(
+    texts: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="Reviews to classify; - reads one review per line from standard input.", show_default=False),
+    ] = None,
+    input: Annotated[
+        Optional[str],
+        typer.Option("--input", "-i", help="File of reviews: one per line (.txt), or a .csv/.tsv/.jsonl column.", show_default=False),
+    ] = None,
+    model: ModelDir = None,
+    text_column: TextColumn = None,
+    format: Annotated[
+        Optional[PredictFormat],
+        typer.Option("--format", "-f", help="table on a terminal, tsv when piped; or jsonl, csv.", show_default=False),
+    ] = None,
+    threshold: Threshold = 0.5,
+    device: DeviceOption = Device.auto,
+) -> None:
+    """Classify reviews as positive or negative, with the probability of positive."""
+    texts = list(texts or [])
+    if texts == ["-"]:
+        texts, input = [], "-"
+    if input is not None and texts:
+        raise fail("give reviews as arguments or with --input/-, not both.", 2)
+    if input is None and not texts:
+        raise fail("no reviews given. Pass them as arguments, or - to read standard input.", 2)
+    if input == "-" and sys.stdin.isatty() and os.environ.get("CI") != "true":
+        print("Reading reviews from standard input, one per line (Ctrl-D to end)...", file=sys.stderr)
+    form = (format or (PredictFormat.table if sys.stdout.isatty() else PredictFormat.tsv)).value
+    run_predict(texts, input, model, text_column, form, threshold, device.value)
+
+
+def run_predict(texts, input, model, text_column, form, threshold, device) -> None:
+    from reviewcli import commands
+
+    try:
+        report = commands.predict(
+            texts, input_path=input, model_dir=model, text_column=text_column, form=form,
+            threshold=threshold, device=device,
+        )  # fmt: skip
+    except BrokenPipeError:
+        # The reader (`| head -1`) has gone: stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    if report is not None and report.warning():
+        print(report.warning(), file=sys.stderr)
+
+
+def main() -> None:
+    app(prog_name="reviewcli")

@@ -1,0 +1,108 @@
+"""The three verbs as plain functions with keyword-only options; the CLI parses and renders around them."""
+
+import time
+from itertools import islice
+from pathlib import Path
+
+from reviewcli import artifacts
+from reviewcli.batching import encode_tokens
+from reviewcli.config import ModelConfig, TrainConfig
+from reviewcli.data import Columns, load_examples, training_data
+from reviewcli.inputs import DecodeReport, input_form, read_reviews
+from reviewcli.output import Writer
+from reviewcli.text import tokenize
+from reviewcli.vocab import Vocabulary
+
+
+def train(
+    sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter
+) -> dict:
+    """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary."""
+    from reviewcli.device import resolve_device
+    from reviewcli.model import SentimentModel, count_parameters
+    from reviewcli.training import Trainer, set_seed
+
+    device = resolve_device(config.device)
+    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
+    if train_set.dropped:
+        reporter.message(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
+    train_tokens = [tokenize(text) for text in train_set.texts]
+    vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
+    train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
+    val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
+    set_seed(config.seed)
+    model = SentimentModel(ModelConfig(vocab_size=len(vocab), **model_options))
+    reporter.start({
+        "data": f"{len(train_set):,} train, {len(val_set):,} validation reviews",
+        "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(vocab):,}",
+        "device": str(device),
+    })  # fmt: skip
+    trainer = Trainer(model, config, device)
+    started, tokens, history = time.perf_counter(), 0, []
+    for result in trainer.fit((train_ids, train_set.labels), (val_ids, val_set.labels), on_step=reporter.step):
+        reporter.epoch(result)
+        history.append(vars(result))
+        tokens += result.tokens
+    seconds = time.perf_counter() - started
+    model.load_state_dict(trainer.best_state)
+    summary = {
+        "parameters": count_parameters(model),
+        "seconds": seconds,
+        "tokens_per_second": tokens / max(seconds, 1e-9),
+        "best_epoch": trainer.best_epoch,
+        "best_val_accuracy": trainer.best_key[0],
+        "out": str(out),
+    }
+    extra = {
+        "train": config.to_dict(),
+        "data": {
+            "sources": [str(s) for s in sources] or ["data/"],
+            "fingerprint": train_set.fingerprint(),
+            "train_examples": len(train_set),
+            "validation_examples": len(val_set),
+            "left_out_3_stars": train_set.dropped,
+        },
+        "metrics": {"validation_accuracy": trainer.best_key[0], "best_epoch": trainer.best_epoch},
+        "history": history,
+    }
+    artifacts.save(out, model, vocab, max_length=config.max_length, extra=extra)
+    return summary
+
+
+def load_predictor(model_dir: Path | None, device_name: str = "auto", batch_size: int = 256):
+    from reviewcli.device import resolve_device
+    from reviewcli.inference import Predictor
+
+    directory = artifacts.default_model_dir(model_dir)
+    model, vocab, config = artifacts.load(directory)
+    device = resolve_device(device_name)
+    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, batch_size=batch_size)
+
+
+def evaluate(source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str) -> dict:
+    """Metrics of a model on labelled data (a folder's test split, or the whole file)."""
+    from reviewcli.metrics import evaluate as metrics
+
+    examples = load_examples(source, columns)
+    predictor = load_predictor(model_dir, device)
+    return metrics(examples.labels, predictor.predict(examples.texts), threshold)
+
+
+def predict(
+    texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
+    form: str, threshold: float, device: str, chunk_size: int = 2048,
+) -> DecodeReport | None:  # fmt: skip
+    """Stream predictions: a chunk of reviews in, the same number of lines out, in input order."""
+    from reviewcli.inputs import Review
+
+    predictor = load_predictor(model_dir, device)
+    writer = Writer(form, threshold)
+    report = None
+    if input_path is not None:
+        report = DecodeReport("<stdin>" if input_path == "-" else input_path)
+        reviews = read_reviews(input_path, report, text_column=text_column, form=input_form(input_path, text_column))
+    else:
+        reviews = iter([Review(text) for text in texts])
+    while chunk := list(islice(reviews, chunk_size)):
+        writer.write(zip(chunk, predictor.predict([review.text for review in chunk])))
+    return report

@@ -1,0 +1,66 @@
+"""Typed settings that travel with the weights: the model's shape and how it was trained."""
+
+from dataclasses import asdict, dataclass, fields
+
+CELLS = ("gru", "lstm", "rnn")
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild the network from config.json alone."""
+
+    vocab_size: int
+    cell: str = "gru"
+    embedding_dim: int = 128
+    hidden: int = 128
+    layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.3
+    pad_index: int = 0
+
+    def __post_init__(self):
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        for name in ("vocab_size", "embedding_dim", "hidden", "layers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ModelConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class TrainConfig:
+    """How a model is fitted; stored beside the weights so a run can be repeated or resumed."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    clip: float = 1.0
+    max_length: int = 400
+    patience: int = 3
+    seed: int = 13
+    device: str = "auto"
+    min_freq: int = 2
+    max_vocab: int = 30000
+    val_fraction: float = 0.1
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "max_length", "min_freq", "max_vocab"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.lr <= 0:
+            raise ValueError("lr must be positive")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ValueError("val_fraction must be between 0 and 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,34 @@
+"""Scoring: a loaded model + vocabulary -> probability of `positive` for each review, in order."""
+
+from reviewcli.batching import batches, encode
+from reviewcli.device import autocast
+
+
+def score(model, encoded: list[list[int]], *, batch_size: int, device) -> list[float]:
+    """P(positive) for already-encoded reviews, returned in input order."""
+    import torch
+
+    model.eval()
+    probabilities = [0.0] * len(encoded)
+    with torch.inference_mode(), autocast(device):
+        for indices, ids, lengths, _ in batches(encoded, None, batch_size, model.config.pad_index):
+            logits = model(ids.to(device), lengths)
+            for i, p in zip(indices, torch.sigmoid(logits.float()).tolist()):
+                probabilities[i] = p
+    return probabilities
+
+
+class Predictor:
+    """A loaded artifact ready to score raw text."""
+
+    def __init__(self, model, vocab, *, max_length: int, device, batch_size: int = 256):
+        self.model = model.to(device).eval()
+        self.vocab = vocab
+        self.max_length = max_length
+        self.device = device
+        self.batch_size = batch_size
+
+    def predict(self, texts: list[str]) -> list[float]:
+        encoded = [encode(text, self.vocab, self.max_length) for text in texts]
+        return score(self.model, encoded, batch_size=self.batch_size, device=self.device)
+

@@ -1,0 +1,107 @@
+"""Training progress on stderr: a rich bar and tables on a terminal, plain lines otherwise, or nothing."""
+
+import os
+import sys
+
+from reviewcli.training import EpochResult, Step
+
+
+def stderr_is_terminal() -> bool:
+    """REVIEWCLI_FORCE_TERMINAL=1 forces the terminal path (tests have no TTY)."""
+    return os.environ.get("REVIEWCLI_FORCE_TERMINAL") == "1" or sys.stderr.isatty()
+
+
+def make_reporter(quiet: bool):
+    if quiet:
+        return QuietReporter()
+    return RichReporter() if stderr_is_terminal() else PlainReporter()
+
+
+class QuietReporter:
+    def start(self, facts: dict) -> None: ...
+    def step(self, step: Step) -> None: ...
+    def epoch(self, result: EpochResult) -> None: ...
+    def finish(self, summary: dict) -> None: ...
+    def message(self, text: str) -> None: ...
+
+
+def epoch_line(r: EpochResult) -> str:
+    mark = " *best" if r.best else ""
+    return (
+        f"epoch {r.epoch}: loss {r.train_loss:.4f} acc {r.train_accuracy:.4f} | "
+        f"val loss {r.val_loss:.4f} val acc {r.val_accuracy:.4f} | {r.seconds:.1f}s, "
+        f"{r.tokens / max(r.seconds, 1e-9):,.0f} tokens/s{mark}"
+    )
+
+
+def summary_lines(summary: dict) -> list[str]:
+    return [
+        f"parameters: {summary['parameters']:,}",
+        f"time: {summary['seconds']:.1f}s, {summary['tokens_per_second']:,.0f} tokens/s",
+        f"best validation accuracy: {summary['best_val_accuracy']:.4f} (epoch {summary['best_epoch']})",
+        f"saved to: {summary['out']}",
+    ]
+
+
+class PlainReporter(QuietReporter):
+    """One line per epoch, for logs and CI."""
+
+    def message(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def start(self, facts: dict) -> None:
+        for key, value in facts.items():
+            self.message(f"{key}: {value}")
+
+    def epoch(self, result: EpochResult) -> None:
+        self.message(epoch_line(result))
+
+    def finish(self, summary: dict) -> None:
+        for line in summary_lines(summary):
+            self.message(line)
+
+
+class RichReporter(PlainReporter):
+    """A live bar per epoch with loss, accuracy and ETA; a table row per epoch; a summary panel."""
+
+    def __init__(self):
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.bar = None
+        self.task = None
+
+    def message(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False)
+
+    def step(self, step: Step) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]:.4f} acc {task.fields[acc]:.3f}"), TimeRemainingColumn(),
+                console=self.console, transient=True,
+            )  # fmt: skip
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=step.total, epoch=step.epoch, loss=0.0, acc=0.0)
+        self.bar.update(self.task, completed=step.done, loss=step.loss, acc=step.accuracy)
+
+    def epoch(self, result: EpochResult) -> None:
+        from rich.table import Table
+
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+        table = Table("epoch", "loss", "acc", "val loss", "val acc", "time", "tokens/s", "")
+        table.add_row(
+            str(result.epoch), f"{result.train_loss:.4f}", f"{result.train_accuracy:.4f}",
+            f"{result.val_loss:.4f}", f"{result.val_accuracy:.4f}", f"{result.seconds:.1f}s",
+            f"{result.tokens / max(result.seconds, 1e-9):,.0f}", "best" if result.best else "",
+        )  # fmt: skip
+        self.console.print(table)
+
+    def finish(self, summary: dict) -> None:
+        from rich.panel import Panel
+
+        self.console.print(Panel("\n".join(summary_lines(summary)), title="reviewcli train", expand=False))

@@ -1,0 +1,134 @@
+"""The training loop: AdamW, warmup then linear decay, clipping, early stopping on validation.
+
+It never prints and never touches files: it yields one EpochResult per epoch and reports batches
+through `on_step`; the caller decides what to show and what to save.
+"""
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from reviewcli.batching import batches
+from reviewcli.config import TrainConfig
+from reviewcli.device import autocast
+from reviewcli.inference import score
+from reviewcli.metrics import accuracy, log_loss
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+    tokens: int
+    best: bool  # this epoch is the best so far on validation
+
+
+@dataclass
+class Step:
+    """Progress inside an epoch, for progress bars."""
+
+    epoch: int
+    done: int
+    total: int
+    loss: float
+    accuracy: float
+
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Trainer:
+    """Fits a SentimentModel; keeps the weights of the best validation epoch in `best_state`."""
+
+    def __init__(self, model, config: TrainConfig, device):
+        import torch
+
+        self.model = model.to(device)
+        self.config = config
+        self.device = device
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        self.best_state = None
+        self.best_epoch = 0
+        self.best_key = (-1.0, 0.0)
+
+    def fit(
+        self, train: tuple[list, list], validation: tuple[list, list], on_step: Callable[[Step], None] | None = None
+    ) -> Iterator[EpochResult]:
+        """train/validation: (encoded reviews, labels). Stops after `patience` epochs without gain."""
+        steps_per_epoch = math.ceil(len(train[0]) / self.config.batch_size)
+        scheduler = self.schedule(steps_per_epoch * self.config.epochs)
+        for epoch in range(1, self.config.epochs + 1):
+            started = time.perf_counter()
+            rng = random.Random(self.config.seed * 1000 + epoch)
+            loss, accuracy, tokens = self.train_epoch(epoch, train, rng, scheduler, on_step)
+            val_loss, val_accuracy = self.validate(*validation)
+            improved = self.keep_if_best(epoch, val_accuracy, val_loss)
+            yield EpochResult(
+                epoch, loss, accuracy, val_loss, val_accuracy, time.perf_counter() - started, tokens, improved
+            )
+            if epoch - self.best_epoch >= self.config.patience:
+                break
+
+    def schedule(self, total_steps: int):
+        """Linear warmup over the first 6% of steps, then linear decay to zero."""
+        import torch
+
+        warmup = max(1, int(0.06 * total_steps))
+
+        def factor(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / warmup
+            return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+
+    def train_epoch(self, epoch, train, rng, scheduler, on_step):
+        import torch
+
+        encoded, labels = train
+        model, loss_fn = self.model, torch.nn.BCEWithLogitsLoss(reduction="sum")
+        model.train()
+        total_loss, correct, seen, tokens = 0.0, 0, 0, 0
+        order = list(batches(encoded, labels, self.config.batch_size, model.config.pad_index, rng))
+        for done, (_, ids, lengths, targets) in enumerate(order, start=1):
+            targets = targets.to(self.device)
+            with autocast(self.device):
+                logits = model(ids.to(self.device), lengths).float()
+                loss = loss_fn(logits, targets)
+            self.optimizer.zero_grad(set_to_none=True)
+            (loss / len(targets)).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), self.config.clip)
+            self.optimizer.step()
+            scheduler.step()
+            total_loss += loss.item()
+            correct += int(((logits > 0).float() == targets).sum())
+            seen += len(targets)
+            tokens += int(lengths.sum())
+            if on_step is not None:
+                on_step(Step(epoch, done, len(order), total_loss / seen, correct / seen))
+        return total_loss / seen, correct / seen, tokens
+
+    def validate(self, encoded: list, labels: list) -> tuple[float, float]:
+        """Validation loss and accuracy, counted over reviews (not a mean of batch means)."""
+        probabilities = score(self.model, encoded, batch_size=self.config.batch_size * 2, device=self.device)
+        return log_loss(labels, probabilities), accuracy(labels, probabilities)
+
+    def keep_if_best(self, epoch: int, val_accuracy: float, val_loss: float) -> bool:
+        key = (val_accuracy, -val_loss)  # accuracy first; lower loss breaks ties
+        if key <= self.best_key:
+            return False
+        self.best_key, self.best_epoch = key, epoch
+        self.best_state = copy.deepcopy({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
+        return True
+

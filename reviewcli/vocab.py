@@ -1,0 +1,40 @@
+"""Vocabulary: token <-> id, built from training text only."""
+
+from collections import Counter
+from collections.abc import Iterable
+
+PAD = "<pad>"
+UNK = "<unk>"
+
+
+class Vocabulary:
+    """An ordered list of tokens; index 0 is padding, index 1 the unknown token."""
+
+    def __init__(self, tokens: list[str]):
+        if tokens[:2] != [PAD, UNK]:
+            raise ValueError(f"a vocabulary must start with {PAD} and {UNK}")
+        self.tokens = tokens
+        self.index = {token: i for i, token in enumerate(tokens)}
+        self.pad_index = 0
+        self.unk_index = 1
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @classmethod
+    def build(
+        cls, tokenized: Iterable[list[str]], *, min_freq: int = 1, max_vocab: int | None = None
+    ) -> "Vocabulary":
+        """Most frequent tokens first, ties broken alphabetically, so the same text gives the same ids."""
+        counts = Counter(token for tokens in tokenized for token in tokens)
+        kept = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
+        if max_vocab is not None:
+            kept = kept[: max(0, max_vocab - 2)]
+        return cls([PAD, UNK, *kept])
+
+    def encode(self, tokens: list[str]) -> list[int]:
+        unk = self.unk_index
+        return [self.index.get(token, unk) for token in tokens]
+
+    def to_list(self) -> list[str]:
+        return list(self.tokens)
