@@ -18,12 +18,12 @@ def train(
     sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter
 ) -> dict:
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary."""
-    from reviewcli.device import resolve_device
+    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
+    from reviewcli.device import resolve_device  # torch only once the data is known to be good
     from reviewcli.model import SentimentModel, count_parameters
     from reviewcli.training import Trainer, set_seed
 
     device = resolve_device(config.device)
-    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
     if train_set.dropped:
         reporter.message(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
     train_tokens = [tokenize(text) for text in train_set.texts]

@@ -65,9 +65,11 @@ class Columns:
 def quiet_datasets() -> None:
     """datasets' progress bars and logs would land on stderr of a pipeline; keep them off."""
     import datasets
+    import huggingface_hub
 
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
+    huggingface_hub.utils.logging.set_verbosity_error()  # offline retries would print a line each
 
 
 def load_splits(source: str | Path, columns: Columns = Columns()) -> dict[str, Examples]:

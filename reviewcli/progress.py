@@ -53,6 +53,14 @@ class PlainReporter(QuietReporter):
         for key, value in facts.items():
             self.message(f"{key}: {value}")
 
+    def step(self, step: Step) -> None:
+        """A line per tenth of a long epoch, so a log shows the run is alive."""
+        tenth = step.total // 10
+        if step.total >= 50 and step.done % tenth == 0 and step.done < step.total:
+            self.message(
+                f"epoch {step.epoch}: {step.done}/{step.total} batches, loss {step.loss:.4f} acc {step.accuracy:.4f}"
+            )
+
     def epoch(self, result: EpochResult) -> None:
         self.message(epoch_line(result))
 
@@ -93,7 +101,11 @@ class RichReporter(PlainReporter):
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
-        table = Table("epoch", "loss", "acc", "val loss", "val acc", "time", "tokens/s", "")
+        # One row per epoch under a header printed once, so the rows line up as one table.
+        table = Table(box=None, show_header=result.epoch == 1, header_style="bold")
+        for name, width in (("epoch", 5), ("loss", 7), ("acc", 7), ("val loss", 8), ("val acc", 7),
+                            ("time", 7), ("tokens/s", 9), ("", 4)):  # fmt: skip
+            table.add_column(name, min_width=width, justify="right")
         table.add_row(
             str(result.epoch), f"{result.train_loss:.4f}", f"{result.train_accuracy:.4f}",
             f"{result.val_loss:.4f}", f"{result.val_accuracy:.4f}", f"{result.seconds:.1f}s",

@@ -1,0 +1,140 @@
+"""reviewcli.inputs and reviewcli.output: reading reviews to predict, writing predictions."""
+
+import io
+import json
+
+import pytest
+
+from reviewcli.errors import DataError, UsageError
+from reviewcli.inputs import DecodeReport, Review, input_form, read_reviews
+from reviewcli.output import Writer, jsonl_record, label_of, one_line
+
+
+def reviews(path, form, text_column=None):
+    report = DecodeReport(str(path))
+    return list(read_reviews(str(path), report, text_column=text_column, form=form)), report
+
+
+@pytest.mark.parametrize(
+    ("path", "column", "form"),
+    [("r.jsonl", None, "jsonl"), ("r.CSV", None, "csv"), ("r.tsv", None, "tsv"), ("r.txt", None, "lines"),
+     ("-", None, "lines"), (None, None, "lines"), ("-", "body", "jsonl"), ("notes", None, "lines")],
+)  # fmt: skip
+def test_input_form(path, column, form):
+    assert input_form(path, column) == form
+
+
+def test_lines_keep_empty_and_final_line_without_newline(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"great\r\n\n   \nlast one")
+    found, _ = reviews(path, "lines")
+    assert [r.text for r in found] == ["great", "", "   ", "last one"]
+
+
+def test_jsonl_records_and_blank_lines(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"id": 1, "review": "good"}\n\n{"id": 2, "review": "bad"}\n', encoding="utf-8")
+    found, _ = reviews(path, "jsonl")
+    assert [(r.text, r.fields) for r in found] == [("good", {"id": 1, "review": "good"}), ("", {}), ("bad", {"id": 2, "review": "bad"})]
+
+
+def test_jsonl_bad_line_names_line_and_column(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": oops}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.jsonl:2:10: not valid JSON"):
+        reviews(path, "jsonl")
+
+
+def test_jsonl_unknown_text_field_is_usage_error(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"body": "ok"}\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"r\.jsonl:1: no field 'comment'. Fields there: body"):
+        reviews(path, "jsonl", text_column="comment")
+
+
+def test_csv_rows_with_header(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text('id,content\n1,"good, really"\n2,bad\n', encoding="utf-8")
+    found, _ = reviews(path, "csv")
+    assert [r.text for r in found] == ["good, really", "bad"]
+    assert found[0].fields == {"id": "1", "content": "good, really"}
+
+
+def test_csv_quoted_field_keeps_its_line_break(tmp_path):
+    # BUG: lines are stripped of their newline before the csv module sees them, so a quoted
+    # multi-line review is glued together ("line oneline two").
+    path = tmp_path / "r.csv"
+    path.write_text('id,text\n1,"line one\nline two"\n2,bad\n', encoding="utf-8")
+    found, _ = reviews(path, "csv")
+    assert [r.text for r in found] == ["line one\nline two", "bad"]
+
+
+def test_decode_report_counts_and_warns(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"fine\ncaf\xe9 and \xff\xfe\nok\n")
+    found, report = reviews(path, "lines")
+    assert len(found) == 3 and found[1].text.startswith("caf\ufffd")
+    assert report.warning() == (
+        f"Warning: {path}:2: not valid UTF-8; replaced 3 undecodable byte sequence(s) with \ufffd."
+    )
+
+
+def test_decode_report_silent_for_utf8():
+    report = DecodeReport("<stdin>")
+    assert report.decode("café 😀\n".encode()) == "café 😀\n"
+    assert report.warning() is None
+
+
+def test_missing_input_file(tmp_path):
+    with pytest.raises(UsageError, match="nope.txt: no such file"):
+        reviews(tmp_path / "nope.txt", "lines")
+
+
+def test_label_threshold_is_inclusive():
+    assert (label_of(0.5, 0.5), label_of(0.49, 0.5)) == ("positive", "negative")
+
+
+def test_one_line_flattens_tabs_and_newlines():
+    assert one_line("a\tb\nc  d\r\n") == "a b c d"
+
+
+def test_jsonl_record_keeps_fields_and_renames_clashes():
+    record = jsonl_record(Review("good", {"id": 3, "label": "negative", "probability": 1}), "positive", 0.12345678)
+    assert record == {"id": 3, "input_label": "negative", "input_probability": 1, "label": "positive",
+                      "probability": 0.123457}  # fmt: skip
+
+
+def test_jsonl_record_of_plain_text():
+    assert jsonl_record(Review("good"), "negative", 0.25) == {"text": "good", "label": "negative", "probability": 0.25}
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [("tsv", "positive\t0.9000\ta, b c\nnegative\t0.1000\t\n"),
+     ("csv", 'label,probability,text\npositive,0.9000,"a, b\tc"\nnegative,0.1000,\n')],
+)  # fmt: skip
+def test_writer_formats(form, expected):
+    stream = io.StringIO()
+    Writer(form, 0.5, stream).write([(Review("a, b\tc"), 0.9), (Review(""), 0.1)])
+    assert stream.getvalue() == expected
+
+
+def test_writer_jsonl_unicode_not_escaped():
+    stream = io.StringIO()
+    Writer("jsonl", 0.5, stream).write([(Review("très bon 👍"), 0.75)])
+    line = stream.getvalue()
+    assert "très bon 👍" in line
+    assert json.loads(line) == {"text": "très bon 👍", "label": "positive", "probability": 0.75}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("r.csv", "text,id\ngood,1\nbad,2\n"), ("r.jsonl", '{"text": "good"}\n{"text": "bad"}\n')],
+)
+def test_utf8_bom_at_start_of_input_file(tmp_path, name, content):
+    # BUG: a UTF-8 byte-order mark (Excel, Notepad) is kept: the CSV header becomes "\ufefftext" and the
+    # first JSONL line fails to parse, although `train`/`evaluate` read the same files fine.
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
+    found, _ = reviews(path, name.split(".")[1])
+    assert [r.text for r in found] == ["good", "bad"]

@@ -1,0 +1,78 @@
+"""reviewcli.model and reviewcli.inference: padding invariance, probabilities, order."""
+
+import pytest
+import torch
+
+from reviewcli.config import ModelConfig
+from reviewcli.inference import score
+from reviewcli.model import SentimentModel, count_parameters
+
+CPU = torch.device("cpu")
+
+
+def make_model(cell="gru", bidirectional=True, layers=1, vocab_size=60):
+    torch.manual_seed(3)
+    config = ModelConfig(vocab_size=vocab_size, cell=cell, embedding_dim=8, hidden=8, layers=layers,
+                         bidirectional=bidirectional, dropout=0.3)  # fmt: skip
+    return SentimentModel(config).eval()
+
+
+@pytest.mark.parametrize("bidirectional", [True, False], ids=["bi", "uni"])
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_padding_invariance(cell, bidirectional):
+    model = make_model(cell, bidirectional)
+    short = [5, 9, 12]
+    generator = torch.Generator().manual_seed(1)
+    longs = [torch.randint(2, 60, (n,), generator=generator).tolist() for n in (50, 80, 120)]
+    alone = score(model, [short], batch_size=8, device=CPU)[0]
+    in_batch = score(model, [longs[0], short, *longs[1:]], batch_size=8, device=CPU)[1]
+    assert alone == pytest.approx(in_batch, abs=1e-5)
+
+
+def test_padding_invariance_two_layers_with_explicit_extra_padding():
+    model = make_model("lstm", True, layers=2)
+    with torch.inference_mode():
+        tight = model(torch.tensor([[4, 5, 6]]), torch.tensor([3]))
+        padded = model(torch.tensor([[4, 5, 6, 0, 0, 0, 0, 0, 0, 0]]), torch.tensor([3]))
+    assert tight.item() == pytest.approx(padded.item(), abs=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_probabilities_in_unit_interval_and_in_input_order(cell):
+    model = make_model(cell)
+    encoded = [[2 + (i * 7) % 50] * (1 + i % 13) for i in range(40)]
+    together = score(model, encoded, batch_size=7, device=CPU)
+    assert len(together) == 40
+    assert all(0.0 <= p <= 1.0 for p in together)
+    one_by_one = [score(model, [e], batch_size=1, device=CPU)[0] for e in encoded]
+    assert together == pytest.approx(one_by_one, abs=1e-5)
+
+
+def test_logits_shape():
+    model = make_model()
+    with torch.inference_mode():
+        logits = model(torch.tensor([[2, 3, 4], [5, 0, 0]]), torch.tensor([3, 1]))
+    assert logits.shape == (2,)
+
+
+def test_parameter_count_follows_config():
+    small, large = make_model(bidirectional=False), make_model(bidirectional=True)
+    assert 0 < count_parameters(small) < count_parameters(large)
+
+
+def test_model_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="cell must be one of gru, lstm, rnn"):
+        ModelConfig(vocab_size=10, cell="transformer")
+    with pytest.raises(ValueError, match="hidden must be at least 1"):
+        ModelConfig(vocab_size=10, hidden=0)
+    with pytest.raises(ValueError, match="dropout"):
+        ModelConfig(vocab_size=10, dropout=1.0)
+
+
+def test_predictor_scores_raw_text_in_order(predictor):
+    texts = ["great taste", "", "soggy and stale, never again", "qqqzzz"]
+    probabilities = predictor.predict(texts)
+    assert len(probabilities) == 4
+    assert probabilities == pytest.approx([predictor.predict([t])[0] for t in texts], abs=1e-5)
+    # an empty review and an all-unknown review are both the single <unk> token
+    assert probabilities[1] == pytest.approx(probabilities[3], abs=1e-6)

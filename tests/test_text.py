@@ -1,0 +1,74 @@
+"""reviewcli.text: normalisation and tokenisation."""
+
+import pytest
+
+from reviewcli.text import normalize, tokenize
+
+
+def test_lower_case_and_nfkc():
+    # full-width letters and the "fi" ligature fold to plain lower-case ASCII
+    assert tokenize("ＧＲＥＡＴ ﬁne TASTE") == ["great", "fine", "taste"]
+
+
+def test_normalize_folds_width_and_case():
+    assert normalize("ＡＢＣ Déjà") == "abc déjà"
+
+
+def test_contraction_split():
+    assert tokenize("didn't") == ["did", "n't"]
+
+
+def test_pretokenized_negation_is_joined_the_same_way():
+    assert tokenize("They aren 't fresh") == ["they", "are", "n't", "fresh"]
+
+
+def test_already_split_negation_stays_a_token():
+    assert tokenize("did n't like") == ["did", "n't", "like"]
+
+
+def test_other_contractions():
+    assert tokenize("you're right, I'm sure we've it's") == [
+        "you", "'re", "right", ",", "i", "'m", "sure", "we", "'ve", "it", "'s",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("apostrophe", ["\u2019", "\u2018", "\u02bc", "`"])
+def test_curly_apostrophes_behave_like_plain(apostrophe):
+    assert tokenize(f"I didn{apostrophe}t like it{apostrophe}s taste") == tokenize("I didn't like it's taste")
+    assert tokenize(f"didn{apostrophe}t") == ["did", "n't"]
+
+
+def test_emoji_are_tokens():
+    assert tokenize("love it👍🙂") == ["love", "it", "👍", "🙂"]
+
+
+def test_emoji_skin_tone_and_variation_selector_dropped():
+    assert tokenize("👍🏽 ❤️") == ["👍", "❤"]
+
+
+def test_punctuation_one_token_per_mark():
+    assert tokenize("Great!!! Really?") == ["great", "!", "!", "!", "really", "?"]
+
+
+def test_numbers():
+    assert tokenize("10/10, 5 stars, $4.99") == ["10", "/", "10", ",", "5", "stars", ",", "$", "4", ".", "99"]
+
+
+def test_docstring_example():
+    assert tokenize("Didn't LOVE it... 2 stars 👎") == ["did", "n't", "love", "it", ".", ".", ".", "2", "stars", "👎"]
+
+
+def test_non_latin_scripts_are_words():
+    assert tokenize("Café ÉCLAIR очень хорошо") == ["café", "éclair", "очень", "хорошо"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n"])
+def test_empty_and_blank_give_no_tokens(text):
+    assert tokenize(text) == []
+
+
+def test_deterministic_and_pure():
+    text = "Not bad at all — my kids didn’t complain 😀!"
+    first = tokenize(text)
+    assert [tokenize(text) for _ in range(3)] == [first] * 3
+    assert text == "Not bad at all — my kids didn’t complain 😀!"  # input untouched

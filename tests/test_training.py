@@ -1,0 +1,121 @@
+"""reviewcli.training: reproducibility and early stopping that keeps the best epoch."""
+
+import json
+
+import pytest
+import torch
+
+from conftest import TINY, invoke
+from reviewcli.config import ModelConfig, TrainConfig
+from reviewcli.model import SentimentModel
+from reviewcli.training import Trainer, set_seed
+
+CPU = torch.device("cpu")
+
+
+def toy_data(n=24):
+    encoded = [[2 + i % 5, 3 + (i * 3) % 7, 4] for i in range(n)]
+    labels = [i % 2 for i in range(n)]
+    return encoded, labels
+
+
+def make_trainer(**train_options):
+    set_seed(5)
+    model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4))
+    return Trainer(model, TrainConfig(batch_size=8, seed=5, **train_options), CPU)
+
+
+def test_same_seed_same_data_same_weights(tmp_path, small_train):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        result = invoke(["train", small_train, *TINY, "--epochs", "2", "--seed", "3", "--out", out, "-q"])
+        assert result.exit_code == 0, result.output
+    from safetensors.torch import load_file
+
+    first, second = (load_file(out / "model.safetensors") for out in outs)
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    assert (outs[0] / "vocab.json").read_text() == (outs[1] / "vocab.json").read_text()
+
+
+def test_trainer_is_reproducible_in_process():
+    states = []
+    for _ in range(2):
+        trainer = make_trainer(epochs=2)
+        list(trainer.fit(toy_data(), toy_data(8)))
+        states.append(trainer.model.state_dict())
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_early_stopping_keeps_the_best_epoch(monkeypatch):
+    trainer = make_trainer(epochs=10, patience=2)
+    scripted = iter([(0.70, 0.50), (0.60, 0.80), (0.65, 0.70), (0.50, 0.75), (0.4, 0.9)])  # (loss, accuracy)
+    monkeypatch.setattr(trainer, "validate", lambda encoded, labels: next(scripted))
+    snapshots, results = {}, []
+    for result in trainer.fit(toy_data(), toy_data(8)):
+        results.append(result)
+        snapshots[result.epoch] = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+    # best at epoch 2, then two epochs without gain: stop after epoch 4
+    assert [r.epoch for r in results] == [1, 2, 3, 4]
+    assert [r.best for r in results] == [True, True, False, False]
+    assert trainer.best_epoch == 2
+    assert trainer.best_key == (0.80, -0.60)
+    assert all(torch.equal(trainer.best_state[k], snapshots[2][k]) for k in snapshots[2])
+    assert not all(torch.equal(trainer.best_state[k], snapshots[4][k]) for k in snapshots[4])
+
+
+def test_lower_loss_breaks_accuracy_ties(monkeypatch):
+    trainer = make_trainer(epochs=3, patience=5)
+    scripted = iter([(0.70, 0.80), (0.60, 0.80), (0.65, 0.80)])
+    monkeypatch.setattr(trainer, "validate", lambda encoded, labels: next(scripted))
+    results = list(trainer.fit(toy_data(), toy_data(8)))
+    assert [r.best for r in results] == [True, True, False]
+    assert trainer.best_epoch == 2
+
+
+def test_on_step_reports_every_batch():
+    trainer = make_trainer(epochs=1)
+    steps = []
+    list(trainer.fit(toy_data(24), toy_data(8), on_step=steps.append))
+    assert [(s.epoch, s.done, s.total) for s in steps] == [(1, 1, 3), (1, 2, 3), (1, 3, 3)]
+
+
+def test_saved_model_is_the_best_epoch(tiny_model):
+    config = json.loads((tiny_model / "config.json").read_text(encoding="utf-8"))
+    best_epochs = [h["epoch"] for h in config["history"] if h["best"]]
+    assert config["metrics"]["best_epoch"] == best_epochs[-1]
+    best = next(h for h in config["history"] if h["epoch"] == best_epochs[-1])
+    assert config["metrics"]["validation_accuracy"] == pytest.approx(best["val_accuracy"])
+
+
+def test_train_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="val_fraction"):
+        TrainConfig(val_fraction=1.0)
+    with pytest.raises(ValueError, match="lr must be positive"):
+        TrainConfig(lr=0)
+
+
+def test_train_command_saves_the_best_epoch_not_the_last(monkeypatch, tmp_path, small_train):
+    from safetensors.torch import load_file
+
+    from reviewcli import training
+
+    scripted = iter([(0.50, 0.90), (0.60, 0.60), (0.70, 0.50)])  # epoch 1 is best
+    monkeypatch.setattr(training.Trainer, "validate", lambda self, encoded, labels: next(scripted))
+    snapshots = {}
+    original_fit = training.Trainer.fit
+
+    def recording_fit(self, *args, **kwargs):
+        for result in original_fit(self, *args, **kwargs):
+            snapshots[result.epoch] = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            yield result
+
+    monkeypatch.setattr(training.Trainer, "fit", recording_fit)
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, *TINY, "--epochs", "3", "--patience", "5", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    saved = load_file(out / "model.safetensors")
+    assert sorted(snapshots) == [1, 2, 3]
+    assert all(torch.equal(saved[k], snapshots[1][k]) for k in saved)
+    assert not all(torch.equal(saved[k], snapshots[3][k]) for k in saved)
+    assert json.loads((out / "config.json").read_text())["metrics"]["best_epoch"] == 1

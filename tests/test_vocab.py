@@ -1,0 +1,48 @@
+"""reviewcli.vocab: building, ordering and encoding."""
+
+import pytest
+
+from reviewcli.vocab import PAD, UNK, Vocabulary
+
+DOCS = [["b", "a", "c", "a"], ["c", "d", "a"], ["e", "b"]]  # a:3, b:2, c:2, d:1, e:1
+
+
+def test_pad_and_unk_first():
+    vocab = Vocabulary.build(DOCS)
+    assert vocab.tokens[:2] == [PAD, UNK] == ["<pad>", "<unk>"]
+    assert (vocab.index["<pad>"], vocab.index["<unk>"]) == (0, 1)
+    assert (vocab.pad_index, vocab.unk_index) == (0, 1)
+
+
+def test_frequency_order_ties_alphabetical():
+    assert Vocabulary.build(DOCS).tokens == [PAD, UNK, "a", "b", "c", "d", "e"]
+
+
+def test_order_does_not_depend_on_input_order():
+    assert Vocabulary.build(list(reversed(DOCS))).tokens == Vocabulary.build(DOCS).tokens
+
+
+def test_min_freq():
+    assert Vocabulary.build(DOCS, min_freq=2).tokens == [PAD, UNK, "a", "b", "c"]
+
+
+def test_max_vocab_counts_pad_and_unk():
+    vocab = Vocabulary.build(DOCS, max_vocab=4)
+    assert vocab.tokens == [PAD, UNK, "a", "b"]
+    assert len(vocab) == 4
+
+
+def test_unknown_words_map_to_one():
+    vocab = Vocabulary.build(DOCS)
+    assert vocab.encode(["a", "zzz", "e", "<nope>"]) == [2, 1, 6, 1]
+
+
+def test_to_list_round_trip():
+    vocab = Vocabulary.build(DOCS)
+    again = Vocabulary(vocab.to_list())
+    assert again.tokens == vocab.tokens and again.index == vocab.index
+
+
+def test_vocabulary_must_start_with_pad_and_unk():
+    with pytest.raises(ValueError, match="<pad> and <unk>"):
+        Vocabulary(["a", "b"])
