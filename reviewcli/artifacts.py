@@ -25,6 +25,10 @@ def save(out: Path, model, vocab: Vocabulary, *, max_length: int, extra: dict) -
     import torch
 
     out = Path(out)
+    if out.exists() and not (out / "config.json").is_file() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(
+            f"{out}: exists and is not a reviewcli model, so it was left alone. Choose another --out or remove it."
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     config = {
         "format_version": FORMAT_VERSION,
@@ -97,6 +101,11 @@ def read_config(directory: Path) -> dict:
         raise ModelError(
             f"{directory}: model format {version} is newer than this reviewcli reads ({FORMAT_VERSION}). "
             "Upgrade reviewcli: pip install -U reviewcli."
+        )
+    model, tokenizer = config.get("model"), config.get("tokenizer")
+    if not isinstance(model, dict) or not isinstance(tokenizer, dict) or not isinstance(tokenizer.get("max_length"), int):
+        raise ModelError(
+            f"{directory / 'config.json'}: the model or tokenizer section is missing or damaged. Train the model again."
         )
     return config
 

@@ -196,10 +196,10 @@ def predict(
 ) -> None:
     """Classify reviews as positive or negative, with the probability of positive."""
     texts = list(texts or [])
+    if input is not None and texts:
+        raise fail("give reviews as arguments (or -) or with --input FILE, not both.", 2)
     if texts == ["-"]:
         texts, input = [], "-"
-    if input is not None and texts:
-        raise fail("give reviews as arguments or with --input/-, not both.", 2)
     if input is None and not texts:
         raise fail("no reviews given. Pass them as arguments, or - to read standard input.", 2)
     if input == "-" and sys.stdin.isatty() and os.environ.get("CI") != "true":

@@ -68,7 +68,7 @@ def quiet_datasets() -> None:
     import huggingface_hub
 
     datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)  # reviewcli reports failures itself
     huggingface_hub.utils.logging.set_verbosity_error()  # offline retries would print a line each
 
 
@@ -170,7 +170,7 @@ def diagnose(path: Path, readable: Path, error: Exception) -> DataError:
                 if not line.strip():
                     continue
                 try:
-                    json.loads(line)
+                    json.loads(line.rstrip("\r\n"))
                 except json.JSONDecodeError as bad:
                     if path.suffix.lower() == ".jsonl" or number > 1:
                         return DataError(
@@ -246,6 +246,8 @@ def from_fasttext(lines: list[str], path: Path) -> Examples:
             )
         labels.append(head[len("__label__") :])
         texts.append(text)
+    if set(labels) == {"1", "2"}:  # fastText's Amazon/Yelp polarity files: 1 negative, 2 positive
+        labels = ["negative" if label == "1" else "positive" for label in labels]
     mapped, _ = map_labels(labels, source=str(path), column="__label__")
     examples = Examples()
     for text, label in zip(texts, mapped):

@@ -31,6 +31,8 @@ class DecodeReport:
 
     def decode(self, raw: bytes) -> str:
         self.lines += 1
+        if self.lines == 1 and raw.startswith(b"\xef\xbb\xbf"):  # byte-order mark of Excel / Notepad files
+            raw = raw[3:]
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -58,9 +60,9 @@ def open_source(path: str | None) -> tuple[io.BufferedReader, str]:
 
 
 def read_lines(stream, report: DecodeReport) -> Iterator[str]:
-    """Lines without their line ending; a final line without a newline still counts."""
+    """Decoded lines, line endings kept; a final line without a newline still counts."""
     for raw in stream:
-        yield report.decode(raw).rstrip("\r\n")
+        yield report.decode(raw)
 
 
 def read_reviews(path: str | None, report: DecodeReport, *, text_column: str | None, form: str) -> Iterator[Review]:
@@ -68,7 +70,7 @@ def read_reviews(path: str | None, report: DecodeReport, *, text_column: str | N
     stream, _ = open_source(path)
     lines = read_lines(stream, report)
     if form == "lines":
-        return (Review(line) for line in lines)
+        return (Review(line.rstrip("\r\n")) for line in lines)
     if form == "jsonl":
         return jsonl_reviews(lines, report.name, text_column)
     return csv_reviews(lines, report.name, text_column, "\t" if form == "tsv" else ",")
@@ -103,9 +105,9 @@ def csv_reviews(lines, name: str, text_column: str | None, delimiter: str) -> It
     header = next(rows, None)
     if header is None:
         return
-    for number, row in enumerate(rows, start=2):
+    for row in rows:
         record = dict(zip(header, row))
-        yield Review(text_of(record, text_column, name, number), record)
+        yield Review(text_of(record, text_column, name, rows.line_num), record)
 
 
 def text_of(record: dict, text_column: str | None, name: str, number: int) -> str:

@@ -23,11 +23,15 @@ def _number(value) -> float | None:
         return None
 
 
-def detect_scheme(values: Sequence) -> str:
-    """'binary' (0/1, true/false), 'stars' (1-5 ratings) or 'words' (positive/neg/...)."""
+STAR_COLUMNS = ("rating", "stars", "score", "overall")
+
+
+def detect_scheme(values: Sequence, column: str = "") -> str:
+    """'binary' (0/1, true/false), 'stars' (1-5 ratings) or 'words' (positive/neg/...).
+    A column named like a rating holding only 1s is 1-star reviews, not all positive."""
     distinct = {v for v in values if v is not None}
     numbers = {_number(v) for v in distinct}
-    if None not in numbers and numbers <= {0.0, 1.0}:
+    if None not in numbers and numbers <= {0.0, 1.0} and not (column.lower() in STAR_COLUMNS and 0.0 not in numbers):
         return "binary"
     if None not in numbers and numbers and all(1.0 <= n <= 5.0 for n in numbers):
         return "stars"
@@ -49,7 +53,7 @@ def map_label(value, scheme: str) -> int | None:
 
 def map_labels(values: Sequence, *, source: str, column: str) -> tuple[list[int | None], str]:
     """Map a whole column at once, so 1/0 and 1-5 stars are told apart by what the column holds."""
-    scheme = detect_scheme(values)
+    scheme = detect_scheme(values, column)
     mapped = []
     for row, value in enumerate(values, start=1):
         if value is None:
