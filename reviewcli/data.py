@@ -56,7 +56,7 @@ class Examples:
         return digest.hexdigest()[:16]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Columns:
     text: str | None = None
     label: str | None = None

@@ -1,0 +1,359 @@
+"""How fast and how lean reviewcli is, as ratios against baselines measured in the same run.
+
+    .venv/bin/python bench/speed.py                       # full run (tens of minutes on 2 cores)
+    .venv/bin/python bench/speed.py --quick               # smaller files, shorter kernel timing
+    .venv/bin/python bench/speed.py --lines 50000 --model my-model
+
+Prints a markdown table and writes it to bench/results/speed.md. Nothing is asserted: the numbers
+depend on the machine and on whatever else runs on it, so read the ratios, not the seconds.
+Reads ../shared/data; needs only the standard library, torch and reviewcli (fastText if importable).
+
+Rows:
+1. latency: wall time of whole processes, median of 5 (after one unmeasured run each):
+   `reviewcli predict "great taste"`, `python -c "import torch"` (the floor any torch CLI pays) and
+   `reviewcli --help` (which should not import torch). Note: predict − import torch in seconds.
+2. throughput, reviews/s: `reviewcli predict --input FILE --format tsv > /dev/null` over N lines
+   (default 100,000; --quick 10,000) of real reviews (every ../shared/data/*/{train,test}.jsonl,
+   shuffled, newlines made spaces, cycled to N), as a whole process, against
+   (a) bench/reference_predict.py, a plain PyTorch loop over the same model, also a whole process;
+       the agreement of its labels with reviewcli's on the first 2,000 lines is shown;
+   (b) fastText (wordNgrams=2, 5 epochs) trained on the same training sets as the shipped model,
+       timed in-process over the same lines: `model.predict` only, no process start, no file I/O.
+   Ratio > 1: reviewcli is faster.
+3. training tokens/s: `reviewcli train ../shared/data/cr --epochs 2` with the default sizes
+   (fastest epoch of config.json's history; an epoch's seconds include validation) against the
+   kernel ceiling: the bare recurrent layers the model runs (2 for a bidirectional model, as
+   reviewcli's Encoder runs two unidirectional RNNs), forward + backward on random (batch, T, embedding)
+   tensors, T = mean token length of CR train; ~10 s of steps (--quick: 3 s). For --cell gru and lstm.
+4. memory: peak RSS of one process, from a small wrapper child that runs it and prints its own
+   RUSAGE_CHILDREN maxrss: predict over 10,000 and 1,000,000 lines (--quick: 100,000), and
+   `reviewcli train ../shared/data/cr --epochs 1`. Ratio big/small near 1 means memory stays flat.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a plain script
+
+from reviewcli import artifacts  # noqa: E402
+from reviewcli.text import tokenize  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "bench" / "results" / "speed.md"
+REFERENCE = ROOT / "bench" / "reference_predict.py"
+TRAIN_ON = ("amazon-multidomain", "fdu-mtl-amazon", "cr")  # the shipped model's training sets
+AGREEMENT_LINES = 2_000
+LATENCY_RUNS = 5
+SEED = 13
+# Runs argv[1:] with stdout discarded and prints the peak RSS (KiB) of that one child.
+RSS_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def reviewcli_command() -> list[str]:
+    """The console script next to this Python when installed, else `python -m reviewcli`."""
+    script = Path(sys.executable).parent / "reviewcli"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "reviewcli"]
+
+
+def wall_seconds(command: list[str], stdout=subprocess.DEVNULL) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=stdout, check=True)
+    return time.perf_counter() - started
+
+
+def median_seconds(command: list[str], runs: int = LATENCY_RUNS) -> float:
+    wall_seconds(command)  # unmeasured: warms the file cache
+    return statistics.median(wall_seconds(command) for _ in range(runs))
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+def read_texts(path: Path) -> list[str]:
+    """Review texts of a jsonl file, each on one line (line breaks become spaces)."""
+    with open(path, encoding="utf-8") as file:
+        return [json.loads(line)["text"].replace("\r", " ").replace("\n", " ") for line in file if line.strip()]
+
+
+def all_reviews() -> list[str]:
+    """Every train.jsonl and test.jsonl under ../shared/data, shuffled with a fixed seed."""
+    texts = []
+    for folder in sorted(p for p in SHARED.iterdir() if p.is_dir()):
+        for split in ("train.jsonl", "test.jsonl"):
+            if (folder / split).is_file():
+                texts += read_texts(folder / split)
+    random.Random(SEED).shuffle(texts)
+    return texts
+
+
+def write_lines(path: Path, texts: list[str], count: int) -> Path:
+    """`count` reviews, one per line, cycling through `texts`."""
+    with open(path, "w", encoding="utf-8") as file:
+        for text in itertools.islice(itertools.cycle(texts), count):
+            file.write(text + "\n")
+    return path
+
+
+# --- 1. latency -------------------------------------------------------------------------------------
+
+
+def latency_rows(cli: list[str], model: Path) -> list[tuple]:
+    log("1. latency")
+    predict = median_seconds([*cli, "predict", "--model", str(model), "great taste"])
+    import_torch = median_seconds([sys.executable, "-c", "import torch"])
+    help_ = median_seconds([*cli, "--help"])
+    return [
+        ("latency `predict \"great taste\"` (s)", f"{predict:.2f}", "`python -c \"import torch\"`",
+         f"{import_torch:.2f}", ratio(predict, import_torch),
+         f"predict − import torch = {predict - import_torch:+.2f} s; median of {LATENCY_RUNS}"),
+        ("latency `--help` (s)", f"{help_:.2f}", "`python -c \"import torch\"`", f"{import_torch:.2f}",
+         ratio(help_, import_torch), "below 1: --help does not pay for torch"),
+    ]  # fmt: skip
+
+
+# --- 2. throughput ----------------------------------------------------------------------------------
+
+
+def reviewcli_predict(cli: list[str], model: Path, file: Path) -> list[str]:
+    return [*cli, "predict", "--model", str(model), "--input", str(file), "--format", "tsv"]
+
+
+def reference_predict(model: Path, file: Path) -> list[str]:
+    return [sys.executable, str(REFERENCE), "--model", str(model), str(file)]
+
+
+def labels_and_probabilities(output: str) -> list[tuple[str, float]]:
+    rows = [line.split("\t") for line in output.splitlines()]
+    return [(row[0], float(row[1])) for row in rows]
+
+
+def agreement(cli: list[str], model: Path, head: Path) -> tuple[float, float]:
+    """(share of equal labels, largest probability difference) of reviewcli and the reference."""
+    ours = run_stdout(reviewcli_predict(cli, model, head))
+    theirs = run_stdout(reference_predict(model, head))
+    ours, theirs = labels_and_probabilities(ours), labels_and_probabilities(theirs)
+    if len(ours) != len(theirs):
+        raise RuntimeError(f"reviewcli wrote {len(ours)} lines, the reference {len(theirs)}")
+    same = sum(a[0] == b[0] for a, b in zip(ours, theirs))
+    return same / len(ours), max(abs(a[1] - b[1]) for a, b in zip(ours, theirs))
+
+
+def run_stdout(command: list[str]) -> str:
+    return subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True).stdout
+
+
+def fasttext_rate(lines: list[str], workdir: Path) -> tuple[float | None, str]:
+    """(reviews/s of fastText's predict over `lines`, note); None when fasttext is not installed."""
+    try:
+        import fasttext
+    except ImportError:
+        return None, "skipped: `import fasttext` failed (pip install fasttext-numpy2)"
+    train_file = workdir / "fasttext-train.txt"
+    with open(train_file, "w", encoding="utf-8") as file:
+        for name in TRAIN_ON:
+            with open(SHARED / name / "train.jsonl", encoding="utf-8") as source:
+                for line in source:
+                    record = json.loads(line)
+                    text = " ".join(record["text"].lower().split())
+                    file.write(f"__label__{record['label']} {text}\n")
+    model = fasttext.train_supervised(str(train_file), wordNgrams=2, epoch=5, verbose=0)
+    lowered = [line.lower() for line in lines]
+    started = time.perf_counter()
+    model.predict(lowered, k=1)
+    seconds = time.perf_counter() - started
+    return len(lines) / seconds, "in-process `model.predict` only (no start-up, no I/O); trained on " + ", ".join(TRAIN_ON)
+
+
+def throughput_rows(cli: list[str], model: Path, file: Path, head: Path, count: int, workdir: Path) -> list[tuple]:
+    log(f"2. throughput over {count:,} lines: reviewcli")
+    ours = count / wall_seconds(reviewcli_predict(cli, model, file))
+    log("   reference")
+    reference = count / wall_seconds(reference_predict(model, file))
+    log(f"   agreement on the first {AGREEMENT_LINES:,} lines")
+    same, largest = agreement(cli, model, head)
+    log("   fastText")
+    with open(file, encoding="utf-8") as lines_file:
+        lines = [line.rstrip("\n") for line in lines_file]
+    fast, fast_note = fasttext_rate(lines, workdir)
+    rows = [
+        (f"predict throughput, {count:,} lines (reviews/s)", f"{ours:,.0f}", "plain PyTorch reference",
+         f"{reference:,.0f}", ratio(ours, reference),
+         f"whole processes; labels agree on {100 * same:.2f}% of the first {AGREEMENT_LINES:,} (max Δp {largest:.4f})"),
+    ]  # fmt: skip
+    if fast is None:
+        rows.append((f"predict throughput, {count:,} lines (reviews/s)", f"{ours:,.0f}", "fastText", "–", "–", fast_note))
+    else:
+        rows.append((f"predict throughput, {count:,} lines (reviews/s)", f"{ours:,.0f}", "fastText",
+                     f"{fast:,.0f}", ratio(ours, fast), fast_note))  # fmt: skip
+    return rows
+
+
+# --- 3. training ------------------------------------------------------------------------------------
+
+
+def mean_cr_length() -> int:
+    texts = read_texts(SHARED / "cr" / "train.jsonl")
+    return round(sum(len(tokenize(t)) for t in texts) / len(texts))
+
+
+def train_cr(cli: list[str], cell: str, out: Path, epochs: int) -> dict:
+    """Train on CR with the CLI's default sizes; -> the saved config.json."""
+    command = [*cli, "train", str(SHARED / "cr"), "--cell", cell, "--epochs", str(epochs), "--quiet", "--out", str(out)]
+    subprocess.run(command, check=True)
+    return json.loads((out / "config.json").read_text(encoding="utf-8"))
+
+
+def kernel_tokens_per_second(cell: str, sizes: dict, steps_length: int, budget: float) -> float:
+    """Tokens/s of the bare recurrent layers, forward + backward on random inputs."""
+    rnn_class = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}[cell]
+    directions = 2 if sizes["bidirectional"] else 1
+    rnns = [rnn_class(sizes["embedding_dim"], sizes["hidden"], batch_first=True) for _ in range(directions)]
+    inputs = torch.randn(sizes["batch_size"], steps_length, sizes["embedding_dim"])
+
+    def step() -> None:
+        for rnn in rnns:
+            rnn.zero_grad(set_to_none=True)
+        loss = sum(rnn(inputs)[0].sum() for rnn in rnns)
+        loss.backward()
+
+    for _ in range(3):  # warm-up
+        step()
+    steps, started = 0, time.perf_counter()
+    while time.perf_counter() - started < budget:
+        step()
+        steps += 1
+    return sizes["batch_size"] * steps_length * steps / (time.perf_counter() - started)
+
+
+def training_rows(cli: list[str], workdir: Path, budget: float) -> list[tuple]:
+    steps_length = mean_cr_length()
+    rows = []
+    for cell in ("gru", "lstm"):
+        log(f"3. training on CR, {cell}")
+        config = train_cr(cli, cell, workdir / f"train-{cell}", epochs=2)
+        history = config["history"]
+        fastest = max(history, key=lambda epoch: epoch["tokens"] / epoch["seconds"])
+        ours = fastest["tokens"] / fastest["seconds"]
+        sizes = {**config["model"], "batch_size": config["train"]["batch_size"]}
+        log(f"   kernel ceiling, {budget:.0f} s")
+        ceiling = kernel_tokens_per_second(cell, sizes, steps_length, budget)
+        shape = f"{sizes['embedding_dim']}→{sizes['hidden']}, batch {sizes['batch_size']}, T={steps_length}"
+        directions = "×2 directions" if sizes["bidirectional"] else "1 direction"
+        rows.append((
+            f"train `--cell {cell}` on CR (tokens/s)", f"{ours:,.0f}", f"bare nn.{cell.upper()} fwd+bwd",
+            f"{ceiling:,.0f}", ratio(ours, ceiling),
+            f"epoch {fastest['epoch']} of {len(history)} (incl. validation); kernel {shape}, {directions}",
+        ))  # fmt: skip
+    return rows
+
+
+# --- 4. memory --------------------------------------------------------------------------------------
+
+
+def peak_rss_mb(command: list[str]) -> float:
+    """Peak RSS of the one process `command` starts, measured by a fresh wrapper process."""
+    output = run_stdout([sys.executable, "-c", RSS_WRAPPER, *command])
+    return int(output.split()[-1]) / 1024  # Linux reports KiB
+
+
+def memory_rows(cli: list[str], model: Path, small: Path, big: Path, sizes: tuple[int, int], workdir: Path):
+    log(f"4. memory: predict {sizes[0]:,} lines")
+    small_mb = peak_rss_mb(reviewcli_predict(cli, model, small))
+    log(f"   predict {sizes[1]:,} lines")
+    big_mb = peak_rss_mb(reviewcli_predict(cli, model, big))
+    log("   train CR, 1 epoch")
+    train_mb = peak_rss_mb([*cli, "train", str(SHARED / "cr"), "--epochs", "1", "--quiet", "--out", str(workdir / "rss")])
+    return [
+        (f"peak RSS predict {sizes[0]:,} lines (MB)", f"{small_mb:,.0f}", "", "", "", ""),
+        (f"peak RSS predict {sizes[1]:,} lines (MB)", f"{big_mb:,.0f}", f"predict {sizes[0]:,} lines",
+         f"{small_mb:,.0f}", ratio(big_mb, small_mb), "near 1: memory stays flat with input size"),
+        ("peak RSS train CR, 1 epoch (MB)", f"{train_mb:,.0f}", "", "", "", "default gru, 128/128"),
+    ]  # fmt: skip
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}×" if theirs else "–"
+
+
+def markdown(rows: list[tuple], header: list[str]) -> str:
+    columns = ("measurement", "reviewcli", "compared with", "value", "ratio", "note")
+    lines = [*header, "", "| " + " | ".join(columns) + " |", "|---|---:|---|---:|---:|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def describe(model: Path, count: int, quick: bool) -> list[str]:
+    config = artifacts.read_config(model)["model"]
+    return [
+        f"# reviewcli speed ({'--quick, ' if quick else ''}{count:,} lines)",
+        "",
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {sys.version.split()[0]}; load average at start "
+        f"{os.getloadavg()[0]:.2f}.",
+        f"Model {model}: {config['cell']}, embedding {config['embedding_dim']}, hidden {config['hidden']}, "
+        f"{'bidirectional' if config['bidirectional'] else 'one direction'}, vocabulary {config['vocab_size']:,}.",
+    ]
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, help="lines for throughput (default 100,000; --quick 10,000)")
+    parser.add_argument("--quick", action="store_true", help="smaller files and a 3 s kernel timing")
+    parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    args = parser.parse_args()
+    args.model = (args.model or artifacts.shipped_model_dir()).resolve()
+    args.lines = args.lines or (10_000 if args.quick else 100_000)
+    return args
+
+
+def main() -> None:
+    args = parse_arguments()
+    artifacts.read_config(args.model)  # fails early with reviewcli's message if the model is missing
+    cli = reviewcli_command()
+    memory_sizes = (10_000, 100_000 if args.quick else 1_000_000)
+    header = describe(args.model, args.lines, args.quick)
+    texts = all_reviews()
+    with tempfile.TemporaryDirectory(prefix="reviewcli-speed-") as temporary:
+        workdir = Path(temporary)
+        file = write_lines(workdir / f"{args.lines}.txt", texts, args.lines)
+        head = write_lines(workdir / "head.txt", texts, min(AGREEMENT_LINES, args.lines))
+        rows = latency_rows(cli, args.model)
+        rows += throughput_rows(cli, args.model, file, head, args.lines, workdir)
+        rows += training_rows(cli, workdir, budget=3.0 if args.quick else 10.0)
+        small = write_lines(workdir / f"{memory_sizes[0]}.txt", texts, memory_sizes[0])
+        big = write_lines(workdir / f"{memory_sizes[1]}.txt", texts, memory_sizes[1])
+        rows += memory_rows(cli, args.model, small, big, memory_sizes, workdir)
+    header.append(f"Load average at end {os.getloadavg()[0]:.2f}.")
+    table = markdown(rows, header)
+    print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(table, encoding="utf-8")
+    log(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
