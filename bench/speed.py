@@ -296,7 +296,7 @@ def memory_rows(cli: list[str], model: Path, small: Path, big: Path, sizes: tupl
 
 
 def ratio(ours: float, theirs: float) -> str:
-    return f"{ours / theirs:.2f}×" if theirs else "–"
+    return f"{ours / theirs:.3g}×" if theirs else "–"
 
 
 def markdown(rows: list[tuple], header: list[str]) -> str:
@@ -312,11 +312,19 @@ def describe(model: Path, count: int, quick: bool) -> list[str]:
         f"# reviewcli speed ({'--quick, ' if quick else ''}{count:,} lines)",
         "",
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), Python {sys.version.split()[0]}; load average at start "
-        f"{os.getloadavg()[0]:.2f}.",
+        f"({torch.get_num_threads()} threads{threads_setting()}), Python {sys.version.split()[0]}.",
         f"Model {model}: {config['cell']}, embedding {config['embedding_dim']}, hidden {config['hidden']}, "
         f"{'bidirectional' if config['bidirectional'] else 'one direction'}, vocabulary {config['vocab_size']:,}.",
     ]
+
+
+def threads_setting() -> str:
+    value = os.environ.get("OMP_NUM_THREADS")
+    return f", OMP_NUM_THREADS={value}" if value else ""
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -341,13 +349,18 @@ def main() -> None:
         workdir = Path(temporary)
         file = write_lines(workdir / f"{args.lines}.txt", texts, args.lines)
         head = write_lines(workdir / "head.txt", texts, min(AGREEMENT_LINES, args.lines))
+        loads = [load_average()]  # other work on the machine skews everything: say how much there was
         rows = latency_rows(cli, args.model)
+        loads.append(load_average())
         rows += throughput_rows(cli, args.model, file, head, args.lines, workdir)
+        loads.append(load_average())
         rows += training_rows(cli, workdir, budget=3.0 if args.quick else 10.0)
+        loads.append(load_average())
         small = write_lines(workdir / f"{memory_sizes[0]}.txt", texts, memory_sizes[0])
         big = write_lines(workdir / f"{memory_sizes[1]}.txt", texts, memory_sizes[1])
         rows += memory_rows(cli, args.model, small, big, memory_sizes, workdir)
-    header.append(f"Load average at end {os.getloadavg()[0]:.2f}.")
+    loads.append(load_average())
+    header.append(f"1-minute load average before sections 1, 2, 3, 4 and at the end: {', '.join(loads)}.")
     table = markdown(rows, header)
     print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -33,15 +33,16 @@ def main() -> None:
         reviewcli("train", *(str(SHARED / name) for name in TRAIN_ON), *SETTINGS, "--out", str(args.out))
     print("| test set | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
-    for folder in sorted(p for p in SHARED.iterdir() if (p / "test.jsonl").is_file()):
-        result = json.loads(reviewcli("evaluate", str(folder / "test.jsonl"), "--model", str(args.out), "-f", "json"))
-        seen = "" if folder.name in TRAIN_ON else " (not trained on)"
+    test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
+    for test_set in [*test_sets, ROOT / "data" / "test.jsonl"]:
+        result = json.loads(reviewcli("evaluate", str(test_set), "--model", str(args.out), "-f", "json"))
+        name = test_set.parent.name
+        note = " (ours, hand-written, not trained on)" if name == "data" else "" if name in TRAIN_ON else " (not trained on)"
         print(
-            f"| {folder.name}{seen} | {result['n']:,} | {100 * result['accuracy']:.1f} | "
+            f"| {name}{note} | {result['n']:,} | {100 * result['accuracy']:.1f} | "
             f"{100 * result['macro_f1']:.1f} | {100 * result['roc_auc']:.1f} |",
             flush=True,
         )
-
 
 if __name__ == "__main__":
     main()
