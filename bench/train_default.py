@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 TRAIN_ON = ("amazon-multidomain", "fdu-mtl-amazon", "cr")
-SETTINGS = ["--cell", "gru", "--max-vocab", "15000", "--min-freq", "3", "--seed", "13"]
+SETTINGS = ["--max-vocab", "15000", "--min-freq", "3", "--seed", "13"]
 
 
 def reviewcli(*args: str) -> str:
@@ -27,10 +27,11 @@ def reviewcli(*args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--cell", default="gru", choices=["gru", "lstm", "rnn"])
     parser.add_argument("--skip-train", action="store_true", help="only evaluate an existing --out model")
     args = parser.parse_args()
     if not args.skip_train:
-        reviewcli("train", *(str(SHARED / name) for name in TRAIN_ON), *SETTINGS, "--out", str(args.out))
+        reviewcli("train", *(str(SHARED / name) for name in TRAIN_ON), *SETTINGS, "--cell", args.cell, "--out", str(args.out))
     print("| test set | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
     test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())

@@ -36,6 +36,12 @@ class Device(str, Enum):
     cuda = "cuda"
 
 
+class Precision(str, Enum):
+    auto = "auto"
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
 class PredictFormat(str, Enum):
     table = "table"
     tsv = "tsv"
@@ -90,6 +96,9 @@ ModelDir = Annotated[
     typer.Option("--model", "-m", help="Model directory. Default: $REVIEWCLI_MODEL, else the shipped model."),
 ]
 DeviceOption = Annotated[Device, typer.Option(help="auto takes CUDA when present.")]
+PrecisionOption = Annotated[
+    Precision, typer.Option(help="auto: bf16 on CUDA, and for LSTMs on CPUs with bf16 matrix units; else fp32.")
+]
 Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="P(positive) at or above which a review is positive.")]
 
 
@@ -156,6 +165,7 @@ def evaluate(
     ] = None,
     threshold: Threshold = 0.5,
     device: DeviceOption = Device.auto,
+    precision: PrecisionOption = Precision.auto,
 ) -> None:
     """Score a model on labelled reviews: accuracy, per-class precision/recall/F1, macro-F1, ROC-AUC."""
     import json
@@ -164,8 +174,9 @@ def evaluate(
     from reviewcli.data import Columns
 
     result = commands.evaluate(
-        data, model_dir=model, columns=Columns(text_column, label_column), threshold=threshold, device=device.value
-    )
+        data, model_dir=model, columns=Columns(text_column, label_column), threshold=threshold,
+        device=device.value, precision=precision.value,
+    )  # fmt: skip
     if (format or EvaluateFormat.table) == EvaluateFormat.json:
         print(json.dumps(result, indent=2))
     else:
@@ -193,6 +204,7 @@ def predict(
     ] = None,
     threshold: Threshold = 0.5,
     device: DeviceOption = Device.auto,
+    precision: PrecisionOption = Precision.auto,
 ) -> None:
     """Classify reviews as positive or negative, with the probability of positive."""
     texts = list(texts or [])
@@ -205,16 +217,16 @@ def predict(
     if input == "-" and sys.stdin.isatty() and os.environ.get("CI") != "true":
         print("Reading reviews from standard input, one per line (Ctrl-D to end)...", file=sys.stderr)
     form = (format or (PredictFormat.table if sys.stdout.isatty() else PredictFormat.tsv)).value
-    run_predict(texts, input, model, text_column, form, threshold, device.value)
+    run_predict(texts, input, model, text_column, form, threshold, device.value, precision.value)
 
 
-def run_predict(texts, input, model, text_column, form, threshold, device) -> None:
+def run_predict(texts, input, model, text_column, form, threshold, device, precision) -> None:
     from reviewcli import commands
 
     try:
         report = commands.predict(
             texts, input_path=input, model_dir=model, text_column=text_column, form=form,
-            threshold=threshold, device=device,
+            threshold=threshold, device=device, precision=precision,
         )  # fmt: skip
     except BrokenPipeError:
         # The reader (`| head -1`) has gone: stop quietly, and keep Python from complaining at exit.

@@ -69,33 +69,37 @@ def train(
     return summary
 
 
-def load_predictor(model_dir: Path | None, device_name: str = "auto", batch_size: int = 256):
-    from reviewcli.device import resolve_device
+def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):
+    """precision: fp32, bf16, or auto (see device.use_bf16)."""
+    from reviewcli.device import resolve_device, use_bf16
     from reviewcli.inference import Predictor
 
     directory = artifacts.default_model_dir(model_dir)
     model, vocab, config = artifacts.load(directory)
     device = resolve_device(device_name)
-    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, batch_size=batch_size)
+    bf16 = use_bf16(precision, device, model.config.cell)
+    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, bf16=bf16)
 
 
-def evaluate(source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str) -> dict:
+def evaluate(
+    source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32"
+) -> dict:
     """Metrics of a model on labelled data (a folder's test split, or the whole file)."""
     from reviewcli.metrics import evaluate as metrics
 
     examples = load_examples(source, columns)
-    predictor = load_predictor(model_dir, device)
+    predictor = load_predictor(model_dir, device, precision)
     return metrics(examples.labels, predictor.predict(examples.texts), threshold)
 
 
 def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
-    form: str, threshold: float, device: str, chunk_size: int = 2048,
+    form: str, threshold: float, device: str, precision: str = "fp32", chunk_size: int = 2048,
 ) -> DecodeReport | None:  # fmt: skip
     """Stream predictions: a chunk of reviews in, the same number of lines out, in input order."""
     from reviewcli.inputs import Review
 
-    predictor = load_predictor(model_dir, device)
+    predictor = load_predictor(model_dir, device, precision)
     writer = Writer(form, threshold)
     report = None
     if input_path is not None:

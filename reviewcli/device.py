@@ -17,10 +17,23 @@ def resolve_device(name: str):
     return torch.device(name)
 
 
-def autocast(device):
-    """bf16 mixed precision on CUDA (fast, no loss scaling needed); full fp32 on the CPU."""
+def autocast(device, bf16: bool | None = None):
+    """bf16 mixed precision (on CUDA by default: fast, no loss scaling needed), else full fp32."""
     import torch
 
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if device.type == "cuda" if bf16 is None else bf16:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+def use_bf16(precision: str, device, cell: str) -> bool:
+    """Whether inference runs in bf16. `auto`: on CUDA; on a CPU only for LSTMs on chips with native
+    bf16 matrix units, where oneDNN's bf16 LSTM ran 1.8x faster than fp32 (bench/speed.py) and the
+    GRU ran slower, so it keeps fp32."""
+    import torch
+
+    if precision != "auto":
+        return precision == "bf16"
+    if device.type == "cuda":
+        return True
+    return cell == "lstm" and torch.cpu._is_amx_tile_supported()

@@ -4,13 +4,13 @@ from reviewcli.batching import batches, encode
 from reviewcli.device import autocast
 
 
-def score(model, encoded: list[list[int]], *, batch_size: int, device) -> list[float]:
+def score(model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None) -> list[float]:
     """P(positive) for already-encoded reviews, returned in input order."""
     import torch
 
     model.eval()
     probabilities = [0.0] * len(encoded)
-    with torch.inference_mode(), autocast(device):
+    with torch.inference_mode(), autocast(device, bf16):
         for indices, ids, lengths, _ in batches(encoded, None, batch_size, model.config.pad_index):
             logits = model(ids.to(device), lengths)
             for i, p in zip(indices, torch.sigmoid(logits.float()).tolist()):
@@ -21,14 +21,17 @@ def score(model, encoded: list[list[int]], *, batch_size: int, device) -> list[f
 class Predictor:
     """A loaded artifact ready to score raw text."""
 
-    def __init__(self, model, vocab, *, max_length: int, device, batch_size: int = 256):
+    # 64 beat 16-1024 and token-budget batches for the shipped model on 2 CPU cores: bigger
+    # batches of long reviews fall out of cache (bench/speed.py).
+    def __init__(self, model, vocab, *, max_length: int, device, batch_size: int = 64, bf16: bool = False):
         self.model = model.to(device).eval()
         self.vocab = vocab
         self.max_length = max_length
         self.device = device
         self.batch_size = batch_size
+        self.bf16 = bf16
 
     def predict(self, texts: list[str]) -> list[float]:
         encoded = [encode(text, self.vocab, self.max_length) for text in texts]
-        return score(self.model, encoded, batch_size=self.batch_size, device=self.device)
+        return score(self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16)
 
