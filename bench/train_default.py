@@ -27,7 +27,7 @@ def reviewcli(*args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
-    parser.add_argument("--cell", default="gru", choices=["gru", "lstm", "rnn"])
+    parser.add_argument("--cell", default="lstm", choices=["gru", "lstm", "rnn"])
     parser.add_argument("--skip-train", action="store_true", help="only evaluate an existing --out model")
     args = parser.parse_args()
     if not args.skip_train:
