@@ -41,23 +41,23 @@ def bucketed_order(lengths: list[int], batch_size: int, rng: random.Random | Non
     return batches
 
 
-def collate(sequences: list[list[int]], pad_index: int):
-    """-> ids (B, T) padded with pad_index, lengths (B,) int64 on the CPU."""
+def collate(sequences: list[list[int]], pad_index: int, multiple: int = 1):
+    """-> ids (B, T) padded with pad_index, T a multiple of `multiple`; lengths (B,) int64 on the CPU."""
     import torch
 
-    longest = max(len(s) for s in sequences)
+    longest = -(-max(len(s) for s in sequences) // multiple) * multiple
     ids = torch.tensor([s + [pad_index] * (longest - len(s)) for s in sequences], dtype=torch.long)
     lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)
     return ids, lengths
 
 
 def batches(
-    encoded: list[list[int]], labels: list[int] | None, batch_size: int, pad_index: int, rng=None
+    encoded: list[list[int]], labels: list[int] | None, batch_size: int, pad_index: int, rng=None, multiple: int = 1
 ) -> Iterator[tuple]:
     """(indices, ids, lengths, labels or None) for each bucketed batch."""
     import torch
 
     for indices in bucketed_order([len(s) for s in encoded], batch_size, rng):
-        ids, lengths = collate([encoded[i] for i in indices], pad_index)
+        ids, lengths = collate([encoded[i] for i in indices], pad_index, multiple)
         targets = None if labels is None else torch.tensor([labels[i] for i in indices], dtype=torch.float32)
         yield indices, ids, lengths, targets

@@ -38,17 +38,18 @@ def train(
         "device": str(device),
     })  # fmt: skip
     trainer = Trainer(model, config, device)
-    started, tokens, history = time.perf_counter(), 0, []
+    started, tokens, train_seconds, history = time.perf_counter(), 0, 0.0, []
     for result in trainer.fit((train_ids, train_set.labels), (val_ids, val_set.labels), on_step=reporter.step):
         reporter.epoch(result)
         history.append(vars(result))
         tokens += result.tokens
+        train_seconds += result.train_seconds
     seconds = time.perf_counter() - started
     model.load_state_dict(trainer.best_state)
     summary = {
         "parameters": count_parameters(model),
         "seconds": seconds,
-        "tokens_per_second": tokens / max(seconds, 1e-9),
+        "tokens_per_second": tokens / max(train_seconds, 1e-9),  # training steps, not validation
         "best_epoch": trainer.best_epoch,
         "best_val_accuracy": trainer.best_key[0],
         "out": str(out),

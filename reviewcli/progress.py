@@ -30,7 +30,7 @@ def epoch_line(r: EpochResult) -> str:
     return (
         f"epoch {r.epoch}: loss {r.train_loss:.4f} acc {r.train_accuracy:.4f} | "
         f"val loss {r.val_loss:.4f} val acc {r.val_accuracy:.4f} | {r.seconds:.1f}s, "
-        f"{r.tokens / max(r.seconds, 1e-9):,.0f} tokens/s{mark}"
+        f"{r.tokens / max(r.train_seconds, 1e-9):,.0f} tokens/s{mark}"
     )
 
 
@@ -109,7 +109,7 @@ class RichReporter(PlainReporter):
         table.add_row(
             str(result.epoch), f"{result.train_loss:.4f}", f"{result.train_accuracy:.4f}",
             f"{result.val_loss:.4f}", f"{result.val_accuracy:.4f}", f"{result.seconds:.1f}s",
-            f"{result.tokens / max(result.seconds, 1e-9):,.0f}", "best" if result.best else "",
+            f"{result.tokens / max(result.train_seconds, 1e-9):,.0f}", "best" if result.best else "",
         )  # fmt: skip
         self.console.print(table)
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from reviewcli.device import autocast, resolve_device
+from reviewcli.device import autocast, resolve_device, use_bf16
 from reviewcli.errors import UsageError
 
 
@@ -31,3 +31,36 @@ def test_no_autocast_on_cpu():
     with autocast(torch.device("cpu")):
         assert not torch.is_autocast_enabled()
         assert (torch.ones(2) * 0.1).dtype == torch.float32
+
+
+def test_explicit_precision_is_obeyed():
+    cpu = torch.device("cpu")
+    assert use_bf16("bf16", cpu, "gru") is True
+    assert use_bf16("fp32", cpu, "lstm") is False
+
+
+def test_auto_precision_keeps_gru_in_fp32_on_cpu():
+    """oneDNN's bf16 GRU was slower than fp32 here; only LSTMs switch."""
+    assert use_bf16("auto", torch.device("cpu"), "gru") is False
+    assert use_bf16("auto", torch.device("cpu"), "rnn") is False
+
+
+def test_auto_precision_for_lstm_follows_the_chip(monkeypatch):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert use_bf16("auto", torch.device("cpu"), "lstm") is True
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert use_bf16("auto", torch.device("cpu"), "lstm") is False
+
+
+def test_bf16_autocast_on_cpu_when_asked():
+    with autocast(torch.device("cpu"), bf16=True):
+        assert (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+
+
+def test_bf16_predictions_stay_close_to_fp32(tiny_model):
+    from reviewcli.commands import load_predictor
+
+    texts = ["great taste", "soggy and stale, never again", "it broke after a week and support never answered"]
+    fp32 = load_predictor(tiny_model, "cpu", "fp32").predict(texts)
+    bf16 = load_predictor(tiny_model, "cpu", "bf16").predict(texts)
+    assert max(abs(a - b) for a, b in zip(fp32, bf16)) < 0.02

@@ -61,7 +61,8 @@ def test_make_reporter_choice(monkeypatch):
 
 @pytest.mark.parametrize(("best", "suffix"), [(True, " *best"), (False, "s")])
 def test_epoch_line(best, suffix):
-    result = EpochResult(3, 0.5, 0.75, 0.25, 0.875, 2.0, 1000, best)
+    result = EpochResult(3, 0.5, 0.75, 0.25, 0.875, seconds=2.5, train_seconds=2.0, tokens=1000, best=best)
     line = epoch_line(result)
-    assert line.startswith("epoch 3: loss 0.5000 acc 0.7500 | val loss 0.2500 val acc 0.8750 | 2.0s, 500 tokens/s")
+    # the epoch's time includes validation; tokens/s counts the training steps alone
+    assert line.startswith("epoch 3: loss 0.5000 acc 0.7500 | val loss 0.2500 val acc 0.8750 | 2.5s, 500 tokens/s")
     assert line.endswith(suffix)
