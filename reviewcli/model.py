@@ -62,7 +62,8 @@ class SentimentModel(nn.Module):
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index)
         self.encoder = Encoder(config)
-        self.dropout = nn.Dropout(config.dropout)
+        # in place: it only ever drops fresh tensors (embedding and cat outputs) that nothing else reads
+        self.dropout = nn.Dropout(config.dropout, inplace=True)
         directions = 2 if config.bidirectional else 1
         # max and mean pooled states, concatenated
         self.head = nn.Linear(2 * directions * config.hidden, 1)
@@ -71,9 +72,11 @@ class SentimentModel(nn.Module):
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,)."""
         states = self.encoder(self.dropout(self.embedding(ids)), lengths)  # (B, T, H*dirs)
         lengths = lengths.to(states.device)
-        mask = (torch.arange(states.size(1), device=states.device) < lengths.unsqueeze(1)).unsqueeze(-1)  # (B, T, 1)
-        maxed = states.masked_fill(~mask, float("-inf")).amax(dim=1)  # (B, H*dirs)
-        mean = states.masked_fill(~mask, 0.0).sum(dim=1) / lengths.to(states.dtype).unsqueeze(1)
+        mask = torch.arange(states.size(1), device=states.device) < lengths.unsqueeze(1)  # (B, T)
+        maxed = states.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)  # (B, H*dirs)
+        # mean over real tokens as one batched matrix product: (B, 1, T) @ (B, T, H*dirs)
+        weights = (mask / lengths.unsqueeze(1)).to(states.dtype).unsqueeze(1)  # (B, 1, T)
+        mean = torch.bmm(weights, states).squeeze(1)  # (B, H*dirs)
         pooled = torch.cat([maxed, mean], dim=1)  # (B, 2*H*dirs)
         return self.head(self.dropout(pooled)).squeeze(-1)  # (B,)
 
