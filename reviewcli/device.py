@@ -36,4 +36,6 @@ def use_bf16(precision: str, device, cell: str) -> bool:
         return precision == "bf16"
     if device.type == "cuda":
         return True
-    return cell == "lstm" and torch.cpu._is_amx_tile_supported()
+    # a private helper (torch >= 2.3); without it, assume no AMX rather than fail
+    has_amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    return cell == "lstm" and has_amx()

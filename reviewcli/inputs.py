@@ -50,13 +50,12 @@ class DecodeReport:
         )
 
 
-def open_source(path: str | None) -> tuple[io.BufferedReader, str]:
+def open_source(path: str | None) -> io.BufferedReader:
     if path in (None, "-"):
-        return sys.stdin.buffer, "<stdin>"
-    file = Path(path)
-    if not file.is_file():
+        return sys.stdin.buffer
+    if not Path(path).is_file():
         raise UsageError(f"{path}: no such file. Check the path, or use - to read standard input.")
-    return open(file, "rb"), str(file)
+    return open(path, "rb")
 
 
 def read_lines(stream, report: DecodeReport) -> Iterator[str]:
@@ -67,7 +66,7 @@ def read_lines(stream, report: DecodeReport) -> Iterator[str]:
 
 def read_reviews(path: str | None, report: DecodeReport, *, text_column: str | None, form: str) -> Iterator[Review]:
     """form: 'lines', 'jsonl' or 'csv'/'tsv'. Exactly one Review per input line (or CSV row)."""
-    stream, _ = open_source(path)
+    stream = open_source(path)
     lines = read_lines(stream, report)
     if form == "lines":
         return (Review(line.rstrip("\r\n")) for line in lines)
