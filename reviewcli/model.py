@@ -9,12 +9,13 @@ _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
 
 class Encoder(nn.Module):
-    """Stacked, optionally bidirectional recurrent layers over padded batches.
+    """Stacked, optionally bidirectional recurrent layers over padded, time-major batches.
 
     Not nn.GRU(bidirectional=True) with packed sequences: on the CPU the backward pass of a packed
     RNN grows with the square of the length (PyTorch 2.13: 1.1k tokens/s at 400 tokens against 73k
     padded). Instead the backward direction reads each review reversed within its own length, so
-    padding only ever follows the real tokens and never reaches their states.
+    padding only ever follows the real tokens and never reaches their states. Time-major (T, B, D)
+    is the layout the recurrent kernels work in: no transposed copies in or out.
     """
 
     def __init__(self, config: ModelConfig):
@@ -22,36 +23,80 @@ class Encoder(nn.Module):
         cell = _CELLS[config.cell]
         directions = 2 if config.bidirectional else 1
         sizes = [config.embedding_dim] + [config.hidden * directions] * (config.layers - 1)
-        self.forward_rnns = nn.ModuleList(cell(size, config.hidden, batch_first=True) for size in sizes)
+        self.forward_rnns = nn.ModuleList(cell(size, config.hidden) for size in sizes)
         self.backward_rnns = nn.ModuleList(
-            cell(size, config.hidden, batch_first=True) for size in (sizes if config.bidirectional else [])
+            cell(size, config.hidden) for size in (sizes if config.bidirectional else [])
         )
-        self.dropout = nn.Dropout(config.dropout)
+        self.dropout = LockedDropout(config.dropout)
 
-    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """inputs (B, T, E), lengths (B,) -> states (B, T, H*dirs); states past a length are junk."""
-        reverse = reversal_index(lengths.to(inputs.device), inputs.size(1)) if self.backward_rnns else None
-        for layer, forward_rnn in enumerate(self.forward_rnns):
-            if layer > 0:
-                inputs = self.dropout(inputs)
-            states, _ = forward_rnn(inputs)  # (B, T, H)
-            if reverse is not None:
-                backward_states, _ = self.backward_rnns[layer](flip(inputs, reverse))
-                states = torch.cat([states, flip(backward_states, reverse)], dim=-1)  # (B, T, 2H)
-            inputs = states
-        return inputs
+    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """inputs (T, B, E), lengths (B,) -> the last layer's states, one (T, B, H) per direction,
+        in input order; states past a review's length are junk."""
+        reverse = reversal_index(lengths.to(inputs.device), inputs.size(0)) if self.backward_rnns else None
+        states = self.layer(0, inputs, reverse)
+        for layer in range(1, len(self.forward_rnns)):
+            states = self.layer(layer, self.dropout(torch.cat(states, dim=-1)), reverse)  # input (T, B, H*dirs)
+        return states
+
+    def layer(self, layer: int, inputs: torch.Tensor, reverse: torch.Tensor | None) -> list[torch.Tensor]:
+        states = [self.forward_rnns[layer](inputs)[0]]
+        if reverse is not None:
+            backward_states, _ = self.backward_rnns[layer](Reverse.apply(inputs, reverse))
+            states.append(Reverse.apply(backward_states, reverse))
+        return states
 
 
 def reversal_index(lengths: torch.Tensor, steps: int) -> torch.Tensor:
-    """(B, T) index that reverses each row's first `length` positions and keeps the padding in place."""
-    positions = torch.arange(steps, device=lengths.device).unsqueeze(0)  # (1, T)
-    reversed_positions = lengths.unsqueeze(1) - 1 - positions  # (B, T)
-    return torch.where(positions < lengths.unsqueeze(1), reversed_positions, positions)
+    """(T*B,) row index into a (T*B, D) view of a time-major batch that reverses each review's
+    first `length` time steps and keeps its padding in place."""
+    positions = torch.arange(steps, device=lengths.device).unsqueeze(1)  # (T, 1)
+    reversed_positions = lengths.unsqueeze(0) - 1 - positions  # (T, B)
+    within = torch.where(positions < lengths.unsqueeze(0), reversed_positions, positions)
+    columns = torch.arange(len(lengths), device=lengths.device).unsqueeze(0)  # (1, B)
+    return (within * len(lengths) + columns).reshape(-1)
 
 
-def flip(sequence: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """Reorder time steps of (B, T, D) by a (B, T) index; applying it twice restores the order."""
-    return sequence.gather(1, index.unsqueeze(-1).expand_as(sequence))
+class Reverse(torch.autograd.Function):
+    """Reorders the time steps of a time-major (T, B, D) batch by a reversal_index.
+
+    The reordering is its own inverse, so the gradient goes back through the same whole-row copy
+    (index_select). Tensor.gather would copy element by element and scatter-add on the way back:
+    2.6x slower forward and backward at (64, 23, 128) on the CPU.
+    """
+
+    @staticmethod
+    def forward(ctx, sequence: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(index)
+        return reorder(sequence, index)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (index,) = ctx.saved_tensors
+        return reorder(grad, index), None
+
+
+def reorder(sequence: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    steps, batch, width = sequence.shape
+    return sequence.reshape(steps * batch, width).index_select(0, index).view(steps, batch, width)
+
+
+class LockedDropout(nn.Module):
+    """Drops the same features at every time step of a review (Gal & Ghahramani 2016; AWD-LSTM).
+
+    One mask of (1, B, D) instead of (T, B, D): the recurrent layers see a consistent input, and
+    drawing T times fewer random numbers makes it 15x cheaper than nn.Dropout on the CPU.
+    """
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return inputs
+        keep = 1.0 - self.p
+        mask = inputs.new_empty(1, inputs.size(1), inputs.size(2)).bernoulli_(keep).div_(keep)
+        return inputs * mask
 
 
 class SentimentModel(nn.Module):
@@ -62,23 +107,35 @@ class SentimentModel(nn.Module):
         self.config = config
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index)
         self.encoder = Encoder(config)
-        # in place: it only ever drops fresh tensors (embedding and cat outputs) that nothing else reads
-        self.dropout = nn.Dropout(config.dropout, inplace=True)
+        self.embedding_dropout = LockedDropout(config.dropout)
+        self.dropout = nn.Dropout(config.dropout)
         directions = 2 if config.bidirectional else 1
         # max and mean pooled states, concatenated
         self.head = nn.Linear(2 * directions * config.hidden, 1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,)."""
-        states = self.encoder(self.dropout(self.embedding(ids)), lengths)  # (B, T, H*dirs)
-        lengths = lengths.to(states.device)
-        mask = torch.arange(states.size(1), device=states.device) < lengths.unsqueeze(1)  # (B, T)
-        maxed = states.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(dim=1)  # (B, H*dirs)
-        # mean over real tokens as one batched matrix product: (B, 1, T) @ (B, T, H*dirs)
-        weights = (mask / lengths.unsqueeze(1)).to(states.dtype).unsqueeze(1)  # (B, 1, T)
-        mean = torch.bmm(weights, states).squeeze(1)  # (B, H*dirs)
-        pooled = torch.cat([maxed, mean], dim=1)  # (B, 2*H*dirs)
+        embedded = self.embedding_dropout(self.embedding(ids.t()))  # (T, B, E)
+        directions = self.encoder(embedded, lengths)  # [(T, B, H)] * dirs
+        real = torch.arange(embedded.size(0), device=embedded.device).unsqueeze(1) < lengths.to(embedded.device)
+        padding = torch.zeros_like(real, dtype=embedded.dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
+        maxed = [max_pool(states, padding) for states in directions]
+        means = [mean_pool(states, real) for states in directions]
+        pooled = torch.cat(maxed + means, dim=1)  # (B, 2*H*dirs): max of each direction, then means
         return self.head(self.dropout(pooled)).squeeze(-1)  # (B,)
+
+
+def max_pool(states: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+    """(T, B, H) states, (T, B, 1) of 0 at real steps and -inf at padding -> (B, H) maxima over
+    real steps. Adding the -inf and max() with indices beat masked_fill and amax by 30% forward
+    and backward: their gradients are a plain copy and one scatter, not a mask and a comparison."""
+    return (states + padding).max(dim=0).values
+
+
+def mean_pool(states: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """(T, B, H) states, (T, B) mask of real time steps -> (B, H) means over real steps."""
+    weights = real / real.sum(dim=0, keepdim=True)  # (T, B); every review has >= 1 real step
+    return (states * weights.to(states.dtype).unsqueeze(-1)).sum(dim=0)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -76,3 +76,28 @@ def test_predictor_scores_raw_text_in_order(predictor):
     assert probabilities == pytest.approx([predictor.predict([t])[0] for t in texts], abs=1e-5)
     # an empty review and an all-unknown review are both the single <unk> token
     assert probabilities[1] == pytest.approx(probabilities[3], abs=1e-6)
+
+
+def test_reverse_matches_a_gather_forward_and_backward():
+    from reviewcli.model import Reverse, reversal_index
+
+    lengths = torch.tensor([5, 2, 4])
+    sequence = torch.randn(5, 3, 4, requires_grad=True)  # (T, B, D)
+    reversed_ = Reverse.apply(sequence, reversal_index(lengths, 5))
+    expected = sequence.detach().clone()
+    for b, n in enumerate(lengths.tolist()):
+        expected[:n, b] = sequence.detach()[:n, b].flip(0)
+    assert torch.equal(reversed_, expected)  # padding (rows past a length) stays where it was
+    weights = torch.randn(5, 3, 4)
+    (reversed_ * weights).sum().backward()
+    assert torch.equal(sequence.grad, Reverse.apply(weights, reversal_index(lengths, 5)))
+
+
+def test_locked_dropout_drops_the_same_features_at_every_step():
+    from reviewcli.model import LockedDropout
+
+    dropout = LockedDropout(0.5).train()
+    out = dropout(torch.ones(7, 3, 16))  # (T, B, D)
+    assert torch.equal(out, out[:1].expand_as(out))
+    assert set(out.unique().tolist()) == {0.0, 2.0}
+    assert torch.equal(dropout.eval()(torch.ones(7, 3, 16)), torch.ones(7, 3, 16))
