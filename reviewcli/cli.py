@@ -111,7 +111,16 @@ def train(
                        "Default: the project's data/ folder.", show_default=False),
     ] = None,
     cell: Annotated[Cell, typer.Option(help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline).", rich_help_panel="Model")] = Cell.gru,
-    embedding_dim: Annotated[int, typer.Option(min=1, help="Size of the word embeddings.", rich_help_panel="Model")] = 128,
+    embedding_dim: Annotated[
+        Optional[int],
+        typer.Option(min=1, help="Size of the word embeddings. Default: 128, or the dimension of --vectors.",
+                     rich_help_panel="Model", show_default=False),
+    ] = None,
+    vectors: Annotated[
+        Optional[Path],
+        typer.Option(help="Pretrained word vectors (word2vec or GloVe text, .gz too) to start the embeddings from.",
+                     rich_help_panel="Model", show_default=False),
+    ] = None,
     hidden: Annotated[int, typer.Option(min=1, help="Hidden units per direction.", rich_help_panel="Model")] = 128,
     layers: Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.", rich_help_panel="Model")] = 1,
     bidirectional: Annotated[bool, typer.Option(help="Read reviews in both directions.", rich_help_panel="Model")] = True,
@@ -141,14 +150,13 @@ def train(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,
         device=device.value, min_freq=min_freq, max_vocab=max_vocab, val_fraction=val_fraction,
     )  # fmt: skip
-    model_options = dict(
-        cell=cell.value, embedding_dim=embedding_dim, hidden=hidden, layers=layers,
-        bidirectional=bidirectional, dropout=dropout,
-    )  # fmt: skip
+    model_options = dict(cell=cell.value, hidden=hidden, layers=layers, bidirectional=bidirectional, dropout=dropout)
+    if embedding_dim is not None:  # else ModelConfig's 128, or the dimension of --vectors
+        model_options["embedding_dim"] = embedding_dim
     reporter = make_reporter(quiet)
     summary = commands.train(
         list(data or []), columns=Columns(text_column, label_column), model_options=model_options,
-        config=config, out=out or Path("models") / cell.value, reporter=reporter,
+        config=config, out=out or Path("models") / cell.value, reporter=reporter, vectors=vectors,
     )  # fmt: skip
     reporter.finish(summary)
 

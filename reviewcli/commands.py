@@ -11,13 +11,20 @@ from reviewcli.data import Columns, load_examples, training_data
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
 from reviewcli.output import Writer
 from reviewcli.text import tokenize
+from reviewcli.vectors import embedding_dim, initialise, read_vectors
 from reviewcli.vocab import Vocabulary
 
 
 def train(
-    sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter
-) -> dict:
-    """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary."""
+    sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter,
+    vectors: Path | None = None,
+) -> dict:  # fmt: skip
+    """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
+
+    vectors: a word2vec/GloVe text file to start the embeddings from; its dimension is the embedding
+    size, and an explicit different model_options["embedding_dim"] is a usage error."""
+    if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
+        model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
     train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
     from reviewcli.device import resolve_device  # torch only once the data is known to be good
     from reviewcli.model import SentimentModel, count_parameters
@@ -32,6 +39,11 @@ def train(
     val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
     set_seed(config.seed)
     model = SentimentModel(ModelConfig(vocab_size=len(vocab), **model_options))
+    found = None
+    if vectors is not None:
+        found = read_vectors(vectors, vocab, model.config.embedding_dim)
+        initialise(model.embedding, found, vocab.pad_index)
+        reporter.message(found.summary())
     reporter.start({
         "data": f"{len(train_set):,} train, {len(val_set):,} validation reviews",
         "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(vocab):,}",
@@ -62,6 +74,7 @@ def train(
             "train_examples": len(train_set),
             "validation_examples": len(val_set),
             "left_out_3_stars": train_set.dropped,
+            "vectors": found.record() if found else None,
         },
         "metrics": {"validation_accuracy": trainer.best_key[0], "best_epoch": trainer.best_epoch},
         "history": history,
