@@ -17,6 +17,8 @@ from reviewcli.vocab import Vocabulary
 FORMAT_VERSION = 1
 FILES = ("config.json", "vocab.json", "model.safetensors")
 ENV_VARIABLE = "REVIEWCLI_MODEL"
+ENCODER_KIND = "pretrained-encoder"  # config.json "kind" of `reviewcli pretrain` output
+ENCODER_PREFIXES = ("embedding.", "encoder.")  # the weights `train --init` takes over
 
 
 def save(out: Path, model, vocab: Vocabulary, *, max_length: int, extra: dict) -> Path:
@@ -112,12 +114,39 @@ def read_config(directory: Path) -> dict:
 
 def load(directory: Path):
     """-> (model, vocab, config); shapes come from config.json alone, weights via safetensors (no pickle)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     from reviewcli.model import SentimentModel
 
     directory = Path(directory)
+    config, model_config, vocab, weights = read_parts(directory)
+    if config.get("kind") == ENCODER_KIND:
+        raise ModelError(
+            f"{directory}: a pretrained encoder (from reviewcli pretrain), not a sentiment model. "
+            f"Fine-tune it first: reviewcli train DATA --init {directory}"
+        )
+    model = SentimentModel(model_config)
+    check_weights(directory, model.state_dict(), weights)
+    model.load_state_dict(weights)
+    return model.eval(), vocab, config
+
+
+def load_encoder(directory: Path):
+    """-> (ModelConfig, vocab, weights of the embedding and encoder) of a pretrained encoder or of
+    any sentiment model, for `train --init`."""
+    from reviewcli.model import SentimentModel
+
+    directory = Path(directory)
+    _, model_config, vocab, weights = read_parts(directory)
+    wanted = {k: v for k, v in SentimentModel(model_config).state_dict().items() if k.startswith(ENCODER_PREFIXES)}
+    weights = {k: v for k, v in weights.items() if k.startswith(ENCODER_PREFIXES)}
+    check_weights(directory, wanted, weights)
+    return model_config, vocab, weights
+
+
+def read_parts(directory: Path):
+    """-> (config.json, ModelConfig, vocab, weights) of a model directory, each checked."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     config = read_config(directory)
     try:
         model_config = ModelConfig.from_dict(config["model"])
@@ -133,10 +162,7 @@ def load(directory: Path):
         weights = load_file(directory / "model.safetensors")
     except (SafetensorError, OSError) as error:
         raise ModelError(f"{directory / 'model.safetensors'}: unreadable ({error}). Train the model again.") from None
-    model = SentimentModel(model_config)
-    check_weights(directory, model.state_dict(), weights)
-    model.load_state_dict(weights)
-    return model.eval(), vocab, config
+    return config, model_config, vocab, weights
 
 
 def check_weights(directory: Path, expected: dict, weights: dict) -> None:

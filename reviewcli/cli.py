@@ -110,7 +110,7 @@ def train(
         typer.Argument(help="Files, folders (train/validation/test files) or Hugging Face dataset names. "
                        "Default: the project's data/ folder.", show_default=False),
     ] = None,
-    cell: Annotated[Cell, typer.Option(help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline).", rich_help_panel="Model")] = Cell.gru,
+    cell: Annotated[Optional[Cell], typer.Option(help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline). Default: gru, or the --init model's.", rich_help_panel="Model", show_default=False)] = None,
     embedding_dim: Annotated[
         Optional[int],
         typer.Option(min=1, help="Size of the word embeddings. Default: 128, or the dimension of --vectors.",
@@ -121,9 +121,15 @@ def train(
         typer.Option(help="Pretrained word vectors (word2vec or GloVe text, .gz too) to start the embeddings from.",
                      rich_help_panel="Model", show_default=False),
     ] = None,
-    hidden: Annotated[int, typer.Option(min=1, help="Hidden units per direction.", rich_help_panel="Model")] = 128,
-    layers: Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.", rich_help_panel="Model")] = 1,
-    bidirectional: Annotated[bool, typer.Option(help="Read reviews in both directions.", rich_help_panel="Model")] = True,
+    init: Annotated[
+        Optional[Path],
+        typer.Option(help="Fine-tune this model's vocabulary, embedding and encoder (from reviewcli pretrain, or any "
+                     "reviewcli model) instead of starting from random; its architecture is used.",
+                     rich_help_panel="Model", show_default=False),
+    ] = None,
+    hidden: Annotated[Optional[int], typer.Option(min=1, help="Hidden units per direction. Default: 128.", rich_help_panel="Model", show_default=False)] = None,
+    layers: Annotated[Optional[int], typer.Option(min=1, help="Stacked recurrent layers. Default: 1.", rich_help_panel="Model", show_default=False)] = None,
+    bidirectional: Annotated[Optional[bool], typer.Option(help="Read reviews in both directions. Default: both.", rich_help_panel="Model", show_default=False)] = None,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.95, help="Dropout on embeddings and pooled states.", rich_help_panel="Model")] = 0.3,
     epochs: Annotated[int, typer.Option(min=1, help="Most passes over the training data.", rich_help_panel="Training")] = 10,
     batch_size: Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")] = 64,
@@ -150,14 +156,68 @@ def train(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,
         device=device.value, min_freq=min_freq, max_vocab=max_vocab, val_fraction=val_fraction,
     )  # fmt: skip
-    model_options = dict(cell=cell.value, hidden=hidden, layers=layers, bidirectional=bidirectional, dropout=dropout)
-    if embedding_dim is not None:  # else ModelConfig's 128, or the dimension of --vectors
-        model_options["embedding_dim"] = embedding_dim
+    model_options = given_options(
+        cell=cell.value if cell else None, embedding_dim=embedding_dim, hidden=hidden, layers=layers,
+        bidirectional=bidirectional, dropout=dropout,
+    )  # fmt: skip; what is left out comes from ModelConfig, --vectors or --init
     reporter = make_reporter(quiet)
     summary = commands.train(
         list(data or []), columns=Columns(text_column, label_column), model_options=model_options,
-        config=config, out=out or Path("models") / cell.value, reporter=reporter, vectors=vectors,
+        config=config, out=out or Path("models") / (cell or Cell.gru).value, reporter=reporter, vectors=vectors,
+        init=init,
     )  # fmt: skip
+    reporter.finish(summary)
+
+
+def given_options(**options) -> dict:
+    """The options the user gave (not None)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+@app.command()
+@user_errors
+def pretrain(
+    data: Annotated[
+        list[str],
+        typer.Argument(help="Unlabeled review text: .jsonl/.csv/.tsv files (text column found by name), .txt (a "
+                       "review a line), or folders (their train.* and unlabeled.* files; test splits never).",
+                       show_default=False),
+    ],
+    cell: Annotated[Cell, typer.Option(help="Recurrent cell of the encoder.", rich_help_panel="Model")] = Cell.gru,
+    embedding_dim: Annotated[int, typer.Option(min=1, help="Size of the word embeddings.", rich_help_panel="Model")] = 128,
+    hidden: Annotated[int, typer.Option(min=1, help="Hidden units per direction.", rich_help_panel="Model")] = 128,
+    layers: Annotated[int, typer.Option(min=1, help="Stacked recurrent layers.", rich_help_panel="Model")] = 1,
+    bidirectional: Annotated[bool, typer.Option(help="Train a backward language model too.", rich_help_panel="Model")] = True,
+    dropout: Annotated[float, typer.Option(min=0.0, max=0.95, help="Dropout on embeddings and states.", rich_help_panel="Model")] = 0.1,
+    epochs: Annotated[int, typer.Option(min=1, help="Passes over the text.", rich_help_panel="Training")] = 2,
+    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")] = 64,
+    lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.", rich_help_panel="Training")] = 2e-3,
+    max_length: Annotated[int, typer.Option(min=2, help="Tokens kept per review (start and end).", rich_help_panel="Data")] = 400,
+    min_freq: Annotated[int, typer.Option(min=1, help="Fewest occurrences for a word to enter the vocabulary.", rich_help_panel="Data")] = 3,
+    max_vocab: Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> and <unk> included.", rich_help_panel="Data")] = 30000,
+    seed: Annotated[int, typer.Option(help="Same seed and text give the same encoder on the CPU.", rich_help_panel="Training")] = 13,
+    device: DeviceOption = Device.auto,
+    text_column: TextColumn = None,
+    out: Annotated[Path, typer.Option(help="Directory to write the encoder to (after every epoch).")] = Path("models/pretrained"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Pretrain the embedding and encoder as next-word language models on unlabeled reviews, for train --init."""
+    from reviewcli import commands
+    from reviewcli.config import TrainConfig
+    from reviewcli.progress import make_reporter
+
+    config = TrainConfig(
+        epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed, device=device.value,
+        min_freq=min_freq, max_vocab=max_vocab,
+    )  # fmt: skip
+    model_options = dict(
+        cell=cell.value, embedding_dim=embedding_dim, hidden=hidden, layers=layers, bidirectional=bidirectional,
+        dropout=dropout,
+    )  # fmt: skip
+    reporter = make_reporter(quiet)
+    summary = commands.pretrain(
+        data, text_column=text_column, model_options=model_options, config=config, out=out, reporter=reporter
+    )
     reporter.finish(summary)
 
 

@@ -42,6 +42,43 @@ class Step:
     accuracy: float
 
 
+def warmup_then_decay(optimizer, total_steps: int, groups: list[dict] | None = None, steps_per_epoch: int = 1):
+    """Learning rate: linear warmup over the first 6% of steps, then linear decay to zero; per
+    group, times its lr_scale and zero before its from_epoch."""
+    import torch
+
+    warmup = max(1, int(0.06 * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
+
+    def for_group(group: dict) -> Callable[[int], float]:
+        def scaled(step: int) -> float:
+            started = step // steps_per_epoch + 1 >= group["from_epoch"]
+            return factor(step) * group["lr_scale"] if started else 0.0
+
+        return scaled
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, [for_group(g) for g in groups] if groups else factor)
+
+
+def fine_tuning_groups(model, decay: float = 2.6) -> list[dict]:
+    """ULMFiT's discriminative learning rates and gradual unfreezing for a pretrained encoder: the
+    head trains from epoch 1 at the full rate, then one layer per epoch from the top, each at 1/2.6
+    of the rate above it, and the embedding last (Howard & Ruder 2018)."""
+    encoder = model.encoder
+    layers = len(encoder.forward_rnns)
+    groups = [{"params": list(model.head.parameters()), "lr_scale": 1.0, "from_epoch": 1}]
+    for depth, layer in enumerate(reversed(range(layers)), start=1):
+        rnns = [encoder.forward_rnns[layer], *(encoder.backward_rnns[layer : layer + 1])]
+        params = [p for rnn in rnns for p in rnn.parameters()]
+        groups.append({"params": params, "lr_scale": decay**-depth, "from_epoch": depth + 1})
+    groups.append({"params": list(model.embedding.parameters()), "lr_scale": decay ** -(layers + 1), "from_epoch": layers + 2})
+    return groups
+
+
 def set_seed(seed: int) -> None:
     import torch
 
@@ -50,18 +87,24 @@ def set_seed(seed: int) -> None:
 
 
 class Trainer:
-    """Fits a SentimentModel; keeps the weights of the best validation epoch in `best_state`."""
+    """Fits a SentimentModel; keeps the weights of the best validation epoch in `best_state`.
 
-    def __init__(self, model, config: TrainConfig, device):
+    groups: optional parameter groups, each {"params", "lr_scale", "from_epoch"}: its learning rate
+    is lr * lr_scale, and zero before epoch from_epoch (see fine_tuning_groups). Default: one group.
+    """
+
+    def __init__(self, model, config: TrainConfig, device, groups: list[dict] | None = None):
         import torch
 
         self.model = model.to(device)
         self.config = config
         self.device = device
+        self.groups = groups or [{"params": list(model.parameters()), "lr_scale": 1.0, "from_epoch": 1}]
         # fused: one kernel for all parameters instead of several per tensor
         self.optimizer = torch.optim.AdamW(
-            model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=device.type in ("cpu", "cuda")
-        )
+            [{"params": group["params"]} for group in self.groups], lr=config.lr, weight_decay=config.weight_decay,
+            fused=device.type in ("cpu", "cuda"),
+        )  # fmt: skip
         self.best_state = None
         self.best_epoch = 0
         self.best_key = (-1.0, 0.0)
@@ -71,7 +114,7 @@ class Trainer:
     ) -> Iterator[EpochResult]:
         """train/validation: (encoded reviews, labels). Stops after `patience` epochs without gain."""
         steps_per_epoch = math.ceil(len(train[0]) / self.config.batch_size)
-        scheduler = self.schedule(steps_per_epoch * self.config.epochs)
+        scheduler = warmup_then_decay(self.optimizer, steps_per_epoch * self.config.epochs, self.groups, steps_per_epoch)
         for epoch in range(1, self.config.epochs + 1):
             started = time.perf_counter()
             rng = random.Random(self.config.seed * 1000 + epoch)
@@ -83,21 +126,12 @@ class Trainer:
                 epoch, loss, accuracy, val_loss, val_accuracy, time.perf_counter() - started, train_seconds, tokens,
                 improved,
             )
-            if epoch - self.best_epoch >= self.config.patience:
+            if epoch - self.best_epoch >= self.config.patience and epoch >= self.last_unfreezing():
                 break
 
-    def schedule(self, total_steps: int):
-        """Linear warmup over the first 6% of steps, then linear decay to zero."""
-        import torch
-
-        warmup = max(1, int(0.06 * total_steps))
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return max(0.0, (total_steps - step) / max(1, total_steps - warmup))
-
-        return torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
+    def last_unfreezing(self) -> int:
+        """Early stopping waits until every group trains: a head-only epoch says little."""
+        return max(group["from_epoch"] for group in self.groups)
 
     def train_epoch(self, epoch, train, rng, scheduler, on_step):
         import torch

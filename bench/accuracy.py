@@ -1,0 +1,360 @@
+"""Test accuracy of reviewcli against classic baselines on every review dataset, in one run.
+
+    .venv/bin/python bench/accuracy.py                      # everything: hours on 2 cores (IMDB most)
+    .venv/bin/python bench/accuracy.py --datasets cr,mr     # some datasets
+    .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
+
+Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
+Reads every folder of ../shared/data with train.jsonl and test.jsonl. Validation, wherever a system
+uses one, is dev.jsonl if the folder has it, else held out of train; never the test split.
+
+Systems, each trained on the folder's train split and scored on its test split:
+- reviewcli gru / lstm: `reviewcli train FOLDER --cell C --seed S --quiet` with default settings
+  (no per-dataset tuning), then `reviewcli evaluate FOLDER/test.jsonl`; seeds 13, 14, 15.
+- TF-IDF + LR: scikit-learn TfidfVectorizer(word 1-2-grams, sublinear tf) + LogisticRegression,
+  C of 1, 10, 100 chosen on validation, then refitted on all of train; deterministic, so one run.
+- fastText: train_supervised(wordNgrams=2, lr 0.1) on lower-cased text, 5, 25 or 50 epochs chosen on
+  validation, then refitted on all of train; seeds 13, 14, 15 (thread=1, so a seed gives one model).
+  Baselines get their main knob tuned so that beating them means something; the defaults (C=1,
+  5 epochs) are far weaker on small sets (fastText on amazon-multidomain: 65.7 against 83).
+- VADER: the lexicon's compound score ≥ 0 means positive; no training.
+Published rows (Kim 2014) and the targets of issue 3 are printed for context, not measured.
+
+Each result is stored in bench/results/accuracy.jsonl under the dataset, system, seed, mode and,
+for reviewcli, a hash of the reviewcli/ sources: an interrupted run resumes, runs with --datasets
+add up, and a code change re-runs only reviewcli. The table (stdout and bench/results/accuracy.md)
+shows the stored results of the current code for every dataset. Nothing is asserted.
+"""
+
+import argparse
+import hashlib
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "bench" / "results"
+STORE = RESULTS / "accuracy.jsonl"
+SEEDS = (13, 14, 15)
+TFIDF_C = (1.0, 10.0, 100.0)  # chosen per dataset on validation
+FASTTEXT_EPOCHS = (5, 25, 50)  # chosen per dataset on validation
+QUICK_TRAIN, QUICK_TEST = 4_000, 2_000
+SYSTEMS = ("reviewcli-gru", "reviewcli-lstm", "tfidf-lr", "fasttext", "vader")
+NAMES = {
+    "reviewcli-gru": "reviewcli `--cell gru`",
+    "reviewcli-lstm": "reviewcli `--cell lstm`",
+    "tfidf-lr": "TF-IDF + LR",
+    "fasttext": "fastText (bigrams)",
+    "vader": "VADER (lexicon)",
+}
+ORDER = ("amazon-multidomain", "fdu-mtl-amazon", "imdb", "cr", "mr", "sst2")
+# Kim 2014, "Convolutional Neural Networks for Sentence Classification", Table 2 (10-fold CV for CR/MR).
+PUBLISHED = {
+    "Kim 2014 CNN-rand (published)": {"cr": 79.8, "mr": 76.1, "sst2": 82.7},
+    "Kim 2014 CNN-multichannel, word2vec (published)": {"cr": 85.0, "mr": 81.1, "sst2": 88.1},
+}
+TARGETS = {"amazon-multidomain": 90.0, "fdu-mtl-amazon": 92.0, "imdb": 92.0, "cr": 85.0, "mr": 80.0, "sst2": 86.0}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- data ---------------------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as file:
+        return [json.loads(line) for line in file if line.strip()]
+
+
+def dataset_folders(names: list[str] | None) -> list[Path]:
+    found = sorted(p for p in SHARED.iterdir() if (p / "train.jsonl").exists() and (p / "test.jsonl").exists())
+    if names:
+        unknown = set(names) - {p.name for p in found}
+        if unknown:
+            raise SystemExit(f"unknown dataset(s): {', '.join(sorted(unknown))}; have {', '.join(p.name for p in found)}")
+        found = [p for p in found if p.name in names]
+    return sorted(found, key=lambda p: ORDER.index(p.name) if p.name in ORDER else len(ORDER))
+
+
+def capped_copy(folder: Path, workdir: Path) -> Path:
+    """--quick: the folder with train (and dev) cut to QUICK_TRAIN and test to QUICK_TEST reviews,
+    a fixed random sample each."""
+    out = workdir / folder.name
+    out.mkdir()
+    for split, cap in (("train", QUICK_TRAIN), ("dev", QUICK_TRAIN), ("test", QUICK_TEST)):
+        if (folder / f"{split}.jsonl").exists():
+            records = read_jsonl(folder / f"{split}.jsonl")
+            random.Random(13).shuffle(records)
+            lines = [json.dumps({"text": r["text"], "label": r["label"]}) + "\n" for r in records[:cap]]
+            (out / f"{split}.jsonl").write_text("".join(lines), encoding="utf-8")
+    return out
+
+
+def texts_and_labels(path: Path) -> tuple[list[str], list[int]]:
+    records = read_jsonl(path)
+    return [r["text"] for r in records], [int(r["label"] == "positive") for r in records]
+
+
+# --- metrics ------------------------------------------------------------------------------------------
+
+
+def scores(labels: list[int], predicted: list[int]) -> dict:
+    """Accuracy and macro-F1 in percent."""
+    f1s = []
+    for c in (0, 1):
+        tp = sum(y == c and p == c for y, p in zip(labels, predicted))
+        fp = sum(y != c and p == c for y, p in zip(labels, predicted))
+        fn = sum(y == c and p != c for y, p in zip(labels, predicted))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    correct = sum(y == p for y, p in zip(labels, predicted))
+    return {"accuracy": 100 * correct / len(labels), "macro_f1": 100 * sum(f1s) / 2}
+
+
+# --- systems ------------------------------------------------------------------------------------------
+
+
+def run_reviewcli(folder: Path, cell: str, seed: int, workdir: Path) -> dict:
+    cli = [str(ROOT / ".venv" / "bin" / "reviewcli")]
+    out = workdir / f"{folder.name}-{cell}-{seed}"
+    started = time.perf_counter()
+    command = [*cli, "train", str(folder), "--cell", cell, "--seed", str(seed), "--quiet", "--out", str(out)]
+    subprocess.run(command, check=True)
+    seconds = time.perf_counter() - started
+    evaluated = subprocess.run(
+        [*cli, "evaluate", str(folder / "test.jsonl"), "--model", str(out), "-f", "json"],
+        check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    result = json.loads(evaluated.stdout)
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    return {
+        "accuracy": 100 * result["accuracy"],
+        "macro_f1": 100 * result["macro_f1"],
+        "train_seconds": seconds,
+        "best_epoch": config["metrics"]["best_epoch"],
+    }
+
+
+def validation_split(folder: Path) -> tuple[tuple[list, list], tuple[list, list]]:
+    """(train, validation): dev.jsonl where the folder has one, else a fixed 10% of train."""
+    texts, labels = texts_and_labels(folder / "train.jsonl")
+    if (folder / "dev.jsonl").exists():
+        return (texts, labels), texts_and_labels(folder / "dev.jsonl")
+    order = list(range(len(texts)))
+    random.Random(13).shuffle(order)
+    held = set(order[: len(order) // 10])
+    keep = [i for i in order if i not in held]
+    return ([texts[i] for i in keep], [labels[i] for i in keep]), ([texts[i] for i in held], [labels[i] for i in held])
+
+
+def best_on_validation(folder: Path, choices: tuple, fit_and_predict) -> object:
+    """The choice whose model, fitted on train minus validation, scores best on validation."""
+    (train_texts, train_labels), (val_texts, val_labels) = validation_split(folder)
+    accuracy = {c: scores(val_labels, fit_and_predict(c, train_texts, train_labels, val_texts))["accuracy"] for c in choices}
+    return max(choices, key=lambda c: (accuracy[c], -choices.index(c)))
+
+
+def tfidf_lr(c: float, train_texts: list[str], train_labels: list[int], test_texts: list[str]) -> list[int]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    classifier = LogisticRegression(C=c, max_iter=2000).fit(vectorizer.fit_transform(train_texts), train_labels)
+    return classifier.predict(vectorizer.transform(test_texts)).tolist()
+
+
+def run_tfidf(folder: Path, seed: int, workdir: Path) -> dict:
+    started = time.perf_counter()
+    c = best_on_validation(folder, TFIDF_C, tfidf_lr)
+    train_texts, train_labels = texts_and_labels(folder / "train.jsonl")
+    test_texts, test_labels = texts_and_labels(folder / "test.jsonl")
+    predicted = tfidf_lr(c, train_texts, train_labels, test_texts)
+    return {**scores(test_labels, predicted), "train_seconds": time.perf_counter() - started, "chosen": f"C={c:g}"}
+
+
+def fasttext_line(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def fasttext_fit_predict(seed: int, workdir: Path):
+    def fit_and_predict(epochs, train_texts, train_labels, test_texts) -> list[int]:
+        import fasttext
+
+        train_file = workdir / "fasttext-train.txt"
+        lines = [f"__label__{y} {fasttext_line(t)}\n" for t, y in zip(train_texts, train_labels)]
+        train_file.write_text("".join(lines), encoding="utf-8")
+        model = fasttext.train_supervised(str(train_file), wordNgrams=2, epoch=epochs, seed=seed, thread=1, verbose=0)
+        labels, _ = model.predict([fasttext_line(t) for t in test_texts], k=1)
+        return [int(label[0] == "__label__1") for label in labels]
+
+    return fit_and_predict
+
+
+def run_fasttext(folder: Path, seed: int, workdir: Path) -> dict:
+    started = time.perf_counter()
+    fit_and_predict = fasttext_fit_predict(seed, workdir)
+    epochs = best_on_validation(folder, FASTTEXT_EPOCHS, fit_and_predict)
+    train_texts, train_labels = texts_and_labels(folder / "train.jsonl")
+    test_texts, test_labels = texts_and_labels(folder / "test.jsonl")
+    predicted = fit_and_predict(epochs, train_texts, train_labels, test_texts)
+    return {**scores(test_labels, predicted), "train_seconds": time.perf_counter() - started, "chosen": f"{epochs} epochs"}
+
+
+def run_vader(folder: Path, seed: int, workdir: Path) -> dict:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    test_texts, test_labels = texts_and_labels(folder / "test.jsonl")
+    predicted = [int(analyzer.polarity_scores(t)["compound"] >= 0) for t in test_texts]
+    return {**scores(test_labels, predicted), "train_seconds": 0.0}
+
+
+def run(system: str, folder: Path, seed: int, workdir: Path) -> dict:
+    if system.startswith("reviewcli-"):
+        return run_reviewcli(folder, system.removeprefix("reviewcli-"), seed, workdir)
+    return {"tfidf-lr": run_tfidf, "fasttext": run_fasttext, "vader": run_vader}[system](folder, seed, workdir)
+
+
+def seeds_of(system: str, seeds: tuple[int, ...]) -> tuple[int, ...]:
+    return seeds[:1] if system in ("tfidf-lr", "vader") else seeds  # deterministic: one run says it all
+
+
+# --- the store of results -----------------------------------------------------------------------------
+
+
+def code_version() -> str:
+    """Hash of reviewcli/*.py and the default settings they hold: a change re-runs reviewcli rows."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "reviewcli").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def key(dataset: str, system: str, seed: int, mode: str, version: str) -> str:
+    code = version if system.startswith("reviewcli-") else "-"
+    return f"{dataset}|{system}|{seed}|{mode}|{code}"
+
+
+def load_store() -> dict[str, dict]:
+    if not STORE.exists():
+        return {}
+    return {record["key"]: record for record in map(json.loads, STORE.read_text(encoding="utf-8").splitlines())}
+
+
+def remember(record: dict) -> None:
+    STORE.parent.mkdir(parents=True, exist_ok=True)
+    with open(STORE, "a", encoding="utf-8") as file:
+        file.write(json.dumps(record) + "\n")
+
+
+# --- the table ----------------------------------------------------------------------------------------
+
+
+def spread(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
+
+
+def summary_table(results: dict, datasets: list[str], systems: list[str]) -> list[str]:
+    """Systems × datasets: test accuracy (mean ± standard deviation over seeds)."""
+    lines = ["| system | " + " | ".join(datasets) + " |", "|---|" + "---:|" * len(datasets)]
+    for system in systems:
+        cells = [spread([r["accuracy"] for r in results.get((d, system), [])]) if (d, system) in results else "–"
+                 for d in datasets]  # fmt: skip
+        lines.append(f"| {NAMES[system]} | " + " | ".join(cells) + " |")
+    for name, figures in PUBLISHED.items():
+        lines.append(f"| {name} | " + " | ".join(f"{figures[d]:.1f}" if d in figures else "–" for d in datasets) + " |")
+    lines.append("| target (issue 3) | " + " | ".join(f"≥ {TARGETS[d]:.1f}" if d in TARGETS else "–" for d in datasets) + " |")
+    return lines
+
+
+def detail_table(results: dict, datasets: list[str], systems: list[str]) -> list[str]:
+    lines = ["| dataset | system | runs | accuracy | macro-F1 | train s (mean) | best epoch or choice |", "|---|---|---:|---:|---:|---:|---|"]
+    for dataset in datasets:
+        for system in systems:
+            runs = results.get((dataset, system))
+            if not runs:
+                continue
+            epochs = ", ".join(str(r.get("best_epoch", r.get("chosen", ""))) for r in runs)
+            seconds = statistics.mean(r["train_seconds"] for r in runs)
+            lines.append(
+                f"| {dataset} | {NAMES[system]} | {len(runs)} | {spread([r['accuracy'] for r in runs])} | "
+                f"{spread([r['macro_f1'] for r in runs])} | {seconds:,.1f} | {epochs} |"
+            )
+    return lines
+
+
+def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds) -> str:
+    results: dict[tuple[str, str], list[dict]] = {}
+    for dataset in datasets:
+        for system in systems:
+            for seed in seeds_of(system, seeds):
+                record = store.get(key(dataset, system, seed, mode, version))
+                if record:
+                    results.setdefault((dataset, system), []).append(record)
+    header = [
+        f"# reviewcli accuracy ({mode}; reviewcli sources {version})",
+        "",
+        "Test accuracy in percent, mean ± standard deviation over seeds "
+        f"{', '.join(map(str, seeds))} where a system has randomness. Command: `.venv/bin/python bench/accuracy.py"
+        f"{' --quick' if mode == 'quick' else ''}`.",
+        "",
+    ]
+    return "\n".join([*header, *summary_table(results, datasets, systems), "", *detail_table(results, datasets, systems)]) + "\n"
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", help="comma-separated folder names of ../shared/data (default: all)")
+    parser.add_argument("--systems", help=f"comma-separated, of {', '.join(SYSTEMS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="1 seed; train ≤ 4,000, test ≤ 2,000 reviews")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
+    args = parser.parse_args()
+    args.datasets = args.datasets.split(",") if args.datasets else None
+    args.systems = args.systems.split(",") if args.systems else list(SYSTEMS)
+    if set(args.systems) - set(SYSTEMS):
+        parser.error(f"--systems: choose from {', '.join(SYSTEMS)}")
+    args.seeds = SEEDS[:1] if args.quick else tuple(range(SEEDS[0], SEEDS[0] + args.seeds))
+    return args
+
+
+def main() -> None:
+    args = parse_arguments()
+    mode, version = ("quick" if args.quick else "full"), code_version()
+    folders = dataset_folders(args.datasets)
+    store = load_store()
+    with tempfile.TemporaryDirectory(prefix="reviewcli-accuracy-") as temporary:
+        workdir = Path(temporary)
+        for folder in folders:
+            data = capped_copy(folder, workdir) if args.quick else folder
+            for system in args.systems:
+                for seed in seeds_of(system, args.seeds):
+                    record_key = key(folder.name, system, seed, mode, version)
+                    if record_key in store:
+                        continue
+                    log(f"{folder.name}: {system}, seed {seed}")
+                    record = {"key": record_key, **run(system, data, seed, workdir)}
+                    log(f"   accuracy {record['accuracy']:.2f}, {record['train_seconds']:.0f} s")
+                    remember(record)
+                    store[record_key] = record
+    every = [folder.name for folder in dataset_folders(None)]  # results stored by earlier runs show too
+    table = report(store, every, args.systems, mode, version, args.seeds)
+    print(table)
+    out = RESULTS / ("accuracy-quick.md" if args.quick else "accuracy.md")
+    out.write_text(table, encoding="utf-8")
+    log(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()

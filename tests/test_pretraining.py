@@ -1,0 +1,165 @@
+"""reviewcli pretrain and train --init: the language models, the corpus rules, fine-tuning."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import DATA, TINY, invoke, write_jsonl
+from reviewcli.config import ModelConfig
+from reviewcli.language_model import LanguageModel, sampling_distribution
+from reviewcli.model import SentimentModel
+from reviewcli.training import fine_tuning_groups
+
+PRETRAIN_TINY = ["--embedding-dim", "8", "--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def encoder_dir(tmp_path_factory):
+    """A tiny bidirectional GRU encoder pretrained for 2 epochs on the texts of data/train.jsonl."""
+    out = tmp_path_factory.mktemp("pretrained") / "encoder"
+    result = invoke(["pretrain", DATA / "train.jsonl", *PRETRAIN_TINY, "--epochs", "2", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_pretrain_writes_an_encoder_directory(encoder_dir):
+    config = json.loads((encoder_dir / "config.json").read_text())
+    assert config["kind"] == "pretrained-encoder"
+    assert config["data"]["sources"] == [str(DATA / "train.jsonl")]
+    assert [epoch["epoch"] for epoch in config["history"]] == [1, 2]
+    weights = load_file(encoder_dir / "model.safetensors")
+    assert "embedding.weight" in weights and "encoder.backward_rnns.0.weight_hh_l0" in weights
+    assert not any(name.startswith("head.") for name in weights)
+
+
+def test_language_model_learns_the_text(tmp_path):
+    """Loss on held-out reviews falls over epochs on a repetitive corpus."""
+    lines = ["the coffee is great and fresh", "the tea is stale and bitter", "great taste and fresh smell"] * 40
+    corpus = tmp_path / "reviews.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "lm"
+    options = ["--epochs", "6", "--lr", "0.02", "--batch-size", "8", "--out", out, "-q"]
+    result = invoke(["pretrain", corpus, *PRETRAIN_TINY, *options])
+    assert result.exit_code == 0, result.output
+    history = json.loads((out / "config.json").read_text())["history"]
+    assert history[-1]["val_loss"] < 0.6 * history[0]["val_loss"]
+    assert history[-1]["val_accuracy"] > 0.6  # the next word beats the sampled others
+
+
+def test_forward_and_backward_targets_are_next_and_previous_words():
+    """With every state equal to a target's embedding, only the right pairing scores well."""
+    config = ModelConfig(vocab_size=6, embedding_dim=4, hidden=4, dropout=0.0)
+    model = LanguageModel(config, counts=[0, 1, 1, 1, 1, 1], negatives=64).eval()
+    seen = {}
+
+    def record(hidden, targets):
+        seen["targets"] = targets.tolist()
+        return torch.zeros(()), torch.zeros(())
+
+    model.sampled_loss = record
+    model(torch.tensor([[2, 3, 4, 0], [5, 2, 0, 0]]), torch.tensor([3, 2]))
+    # forward: 3, 4 follow in review 1 and 2 in review 2; backward: 2, 3 and 5 precede
+    assert sorted(seen["targets"]) == sorted([3, 2, 4] + [2, 5, 3])
+
+
+def test_sampling_never_draws_padding():
+    distribution = sampling_distribution([100, 50, 3, 1], pad_index=0)
+    assert distribution[0] == 0
+    assert distribution.sum().item() == pytest.approx(1.0)
+    assert distribution[1] > distribution[2] > distribution[3]
+
+
+def test_pretrain_refuses_test_splits(tmp_path):
+    test_file = write_jsonl(tmp_path / "test.jsonl", [{"text": "fine"}])
+    result = invoke(["pretrain", test_file, "--out", tmp_path / "out"])
+    assert result.exit_code == 2
+    assert "held-out split" in result.stderr
+
+
+def test_pretrain_reads_only_train_and_unlabeled_files_of_a_folder(tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", [{"text": "good coffee", "label": "positive"}] * 30)
+    write_jsonl(tmp_path / "unlabeled.jsonl", [{"text": "nice mug"}] * 30)
+    write_jsonl(tmp_path / "test.jsonl", [{"text": "secret words", "label": "negative"}] * 30)
+    out = tmp_path / "out"
+    result = invoke(["pretrain", tmp_path, *PRETRAIN_TINY, "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    vocab = json.loads((out / "vocab.json").read_text())
+    assert {"good", "mug"} <= set(vocab)
+    assert "secret" not in vocab
+
+
+def test_an_encoder_cannot_predict(encoder_dir):
+    result = invoke(["predict", "great", "--model", encoder_dir])
+    assert result.exit_code == 1
+    assert "train DATA --init" in result.stderr
+
+
+def test_train_init_takes_vocabulary_architecture_and_weights(encoder_dir, small_train, tmp_path, monkeypatch):
+    """The fine-tuned model keeps the encoder's vocabulary and sizes, and starts from its weights."""
+    import reviewcli.training as training
+
+    started = {}
+    real_trainer = training.Trainer
+
+    def spy(model, config, device, groups=None):
+        started["embedding"] = model.embedding.weight.detach().clone()
+        started["groups"] = groups
+        return real_trainer(model, config, device, groups)
+
+    monkeypatch.setattr(training, "Trainer", spy)
+    out = tmp_path / "fine-tuned"
+    result = invoke(["train", small_train, "--init", encoder_dir, "--epochs", "3", "--out", out, "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert f"init: vocabulary, embedding and encoder from {encoder_dir}" in result.stderr
+    pretrained = load_file(encoder_dir / "model.safetensors")
+    assert torch.equal(started["embedding"], pretrained["embedding.weight"])
+    assert [g["from_epoch"] for g in started["groups"]] == [1, 2, 3]
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["hidden"] == 8 and config["model"]["embedding_dim"] == 8
+    assert (out / "vocab.json").read_text() == (encoder_dir / "vocab.json").read_text()
+    assert config["data"]["init"] == str(encoder_dir)
+
+
+def test_train_init_refuses_a_contradicting_architecture(encoder_dir, small_train, tmp_path):
+    result = invoke(["train", small_train, "--init", encoder_dir, "--hidden", "16", "--out", tmp_path / "m"])
+    assert result.exit_code == 2
+    assert "--hidden 16 contradicts" in result.stderr
+
+
+def test_init_and_vectors_are_exclusive(encoder_dir, small_train, tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("good 0.1 0.2\n", encoding="utf-8")
+    result = invoke(["train", small_train, "--init", encoder_dir, "--vectors", vectors, "--out", tmp_path / "m"])
+    assert result.exit_code == 2
+
+
+def test_train_init_accepts_a_trained_sentiment_model(tiny_model, small_train, tmp_path):
+    result = invoke(["train", small_train, "--init", tiny_model, "--epochs", "1", "--out", tmp_path / "m", "-q"])
+    assert result.exit_code == 0, result.output
+
+
+def test_fine_tuning_groups_unfreeze_from_the_top_with_smaller_rates():
+    model = SentimentModel(ModelConfig(vocab_size=10, embedding_dim=4, hidden=4, layers=2))
+    groups = fine_tuning_groups(model)
+    assert [g["from_epoch"] for g in groups] == [1, 2, 3, 4]
+    scales = [g["lr_scale"] for g in groups]
+    assert scales == sorted(scales, reverse=True) and scales[0] == 1.0
+    covered = [id(p) for g in groups for p in g["params"]]
+    assert sorted(covered) == sorted(id(p) for p in model.parameters())  # every weight, once
+    assert groups[1]["params"][0] is model.encoder.forward_rnns[1].weight_ih_l0  # the top layer first
+
+
+def test_frozen_groups_do_not_move_in_their_first_epochs(small_train):
+    """Before its from_epoch a group's learning rate is zero, so its weights stay as they were."""
+    from reviewcli.config import TrainConfig
+    from reviewcli.training import Trainer
+
+    model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4))
+    before = model.embedding.weight.detach().clone()
+    config = TrainConfig(batch_size=8, epochs=2, patience=5)
+    trainer = Trainer(model, config, torch.device("cpu"), fine_tuning_groups(model))
+    data = ([[2 + i % 5, 3, 4] for i in range(16)], [i % 2 for i in range(16)])
+    list(trainer.fit(data, data))
+    assert torch.equal(model.embedding.weight, before)  # the embedding starts in epoch 3
