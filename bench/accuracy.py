@@ -45,14 +45,18 @@ SEEDS = (13, 14, 15)
 TFIDF_C = (1.0, 10.0, 100.0)  # chosen per dataset on validation
 FASTTEXT_EPOCHS = (5, 25, 50)  # chosen per dataset on validation
 QUICK_TRAIN, QUICK_TEST = 4_000, 2_000
-SYSTEMS = ("reviewcli-gru", "reviewcli-lstm", "tfidf-lr", "fasttext", "vader")
+SYSTEMS = ("reviewcli-gru", "reviewcli-lstm", "reviewcli-lstm-pretrained", "tfidf-lr", "fasttext", "vader")
 NAMES = {
     "reviewcli-gru": "reviewcli `--cell gru`",
     "reviewcli-lstm": "reviewcli `--cell lstm`",
+    "reviewcli-lstm-pretrained": "reviewcli `--init` pretrained LSTM",
     "tfidf-lr": "TF-IDF + LR",
     "fasttext": "fastText (bigrams)",
     "vader": "VADER (lexicon)",
 }
+# Unlabeled text for the pretrained row: the shipped model's training sets (product reviews).
+PRETRAIN_ON = ("amazon-multidomain", "fdu-mtl-amazon", "cr")
+PRETRAIN_OPTIONS = ["--cell", "lstm", "--epochs", "2", "--quiet"]
 ORDER = ("amazon-multidomain", "fdu-mtl-amazon", "imdb", "cr", "mr", "sst2")
 # Kim 2014, "Convolutional Neural Networks for Sentence Classification", Table 2 (10-fold CV for CR/MR).
 PUBLISHED = {
@@ -121,11 +125,11 @@ def scores(labels: list[int], predicted: list[int]) -> dict:
 # --- systems ------------------------------------------------------------------------------------------
 
 
-def run_reviewcli(folder: Path, cell: str, seed: int, workdir: Path) -> dict:
+def run_reviewcli(folder: Path, options: list[str], seed: int, workdir: Path) -> dict:
     cli = [str(ROOT / ".venv" / "bin" / "reviewcli")]
-    out = workdir / f"{folder.name}-{cell}-{seed}"
+    out = workdir / f"{folder.name}-{len(options)}-{seed}"
     started = time.perf_counter()
-    command = [*cli, "train", str(folder), "--cell", cell, "--seed", str(seed), "--quiet", "--out", str(out)]
+    command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out)]
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
     evaluated = subprocess.run(
@@ -216,9 +220,34 @@ def run_vader(folder: Path, seed: int, workdir: Path) -> dict:
     return {**scores(test_labels, predicted), "train_seconds": 0.0}
 
 
-def run(system: str, folder: Path, seed: int, workdir: Path) -> dict:
+def pretraining_corpus(out: Path) -> Path:
+    """The product-review text of ../shared/data for `reviewcli pretrain`: the train splits of
+    PRETRAIN_ON and fdu-mtl-amazon/unlabeled.jsonl, one review a line, without labels, and without
+    any review that also occurs in any test split (the sources repeat some reviews across sets)."""
+    held_out = {r["text"] for folder in dataset_folders(None) for r in read_jsonl(folder / "test.jsonl")}
+    files = [SHARED / name / "train.jsonl" for name in PRETRAIN_ON] + [SHARED / "fdu-mtl-amazon" / "unlabeled.jsonl"]
+    texts = [r["text"] for file in files for r in read_jsonl(file) if r["text"] not in held_out]
+    out.write_text("".join(" ".join(text.split()) + "\n" for text in texts), encoding="utf-8")
+    return out
+
+
+def pretrained_encoder(version: str, workdir: Path) -> Path:
+    """`reviewcli pretrain` on pretraining_corpus with PRETRAIN_OPTIONS; kept in bench/results and
+    reused while the reviewcli sources are unchanged."""
+    out = RESULTS / f"pretrained-{version}"
+    if not (out / "config.json").exists():
+        log(f"pretraining the encoder: {' '.join(PRETRAIN_OPTIONS)}")
+        corpus = pretraining_corpus(workdir / "corpus.txt")
+        command = [str(ROOT / ".venv" / "bin" / "reviewcli"), "pretrain", str(corpus), *PRETRAIN_OPTIONS, "--out", str(out)]
+        subprocess.run(command, check=True)
+    return out
+
+
+def run(system: str, folder: Path, seed: int, workdir: Path, encoder: Path | None) -> dict:
+    if system == "reviewcli-lstm-pretrained":
+        return run_reviewcli(folder, ["--init", str(encoder)], seed, workdir)
     if system.startswith("reviewcli-"):
-        return run_reviewcli(folder, system.removeprefix("reviewcli-"), seed, workdir)
+        return run_reviewcli(folder, ["--cell", system.removeprefix("reviewcli-")], seed, workdir)
     return {"tfidf-lr": run_tfidf, "fasttext": run_fasttext, "vader": run_vader}[system](folder, seed, workdir)
 
 
@@ -237,9 +266,33 @@ def code_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def key(dataset: str, system: str, seed: int, mode: str, version: str) -> str:
+def key(dataset: str, system: str, seed: int, mode: str, version: str, encoder_tag: str = "") -> str:
     code = version if system.startswith("reviewcli-") else "-"
+    if system == "reviewcli-lstm-pretrained":
+        code += f"+{encoder_tag}"
     return f"{dataset}|{system}|{seed}|{mode}|{code}"
+
+
+def weights_tag(encoder: Path | None) -> str:
+    """Which pretrained encoder: a hash of its weights."""
+    if encoder is None:
+        return ""
+    return hashlib.sha256((encoder / "model.safetensors").read_bytes()).hexdigest()[:12]
+
+
+def describe_encoder(encoder: Path | None) -> list[str]:
+    if encoder is None:
+        return []
+    config = json.loads((encoder / "config.json").read_text(encoding="utf-8"))
+    data, model = config["data"], config["model"]
+    return [
+        f"Pretrained row: `reviewcli train FOLDER --init ENCODER --seed S`, ENCODER = `reviewcli pretrain` output "
+        f"({model['cell']}, embedding {model['embedding_dim']}, hidden {model['hidden']}, "
+        f"{len(config['history'])} epochs over {data['reviews']:,} unlabeled product reviews, {data['tokens']:,} tokens: "
+        f"the train splits of {', '.join(PRETRAIN_ON)} and fdu-mtl-amazon/unlabeled.jsonl, minus every review that "
+        f"occurs in a test split; weights {weights_tag(encoder)}).",
+        "",
+    ]
 
 
 def load_store() -> dict[str, dict]:
@@ -292,12 +345,13 @@ def detail_table(results: dict, datasets: list[str], systems: list[str]) -> list
     return lines
 
 
-def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds) -> str:
+def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds, encoder) -> str:
     results: dict[tuple[str, str], list[dict]] = {}
+    tag = weights_tag(encoder)
     for dataset in datasets:
         for system in systems:
             for seed in seeds_of(system, seeds):
-                record = store.get(key(dataset, system, seed, mode, version))
+                record = store.get(key(dataset, system, seed, mode, version, tag))
                 if record:
                     results.setdefault((dataset, system), []).append(record)
     header = [
@@ -307,6 +361,7 @@ def report(store: dict, datasets: list[str], systems: list[str], mode: str, vers
         f"{', '.join(map(str, seeds))} where a system has randomness. Command: `.venv/bin/python bench/accuracy.py"
         f"{' --quick' if mode == 'quick' else ''}`.",
         "",
+        *describe_encoder(encoder),
     ]
     return "\n".join([*header, *summary_table(results, datasets, systems), "", *detail_table(results, datasets, systems)]) + "\n"
 
@@ -320,6 +375,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--systems", help=f"comma-separated, of {', '.join(SYSTEMS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="1 seed; train ≤ 4,000, test ≤ 2,000 reviews")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
+    parser.add_argument("--encoder", type=Path, help="reuse this `reviewcli pretrain` output instead of pretraining")
     args = parser.parse_args()
     args.datasets = args.datasets.split(",") if args.datasets else None
     args.systems = args.systems.split(",") if args.systems else list(SYSTEMS)
@@ -336,20 +392,24 @@ def main() -> None:
     store = load_store()
     with tempfile.TemporaryDirectory(prefix="reviewcli-accuracy-") as temporary:
         workdir = Path(temporary)
+        encoder = None
+        if "reviewcli-lstm-pretrained" in args.systems:
+            encoder = args.encoder or pretrained_encoder(version, workdir)
+        tag = weights_tag(encoder)
         for folder in folders:
             data = capped_copy(folder, workdir) if args.quick else folder
             for system in args.systems:
                 for seed in seeds_of(system, args.seeds):
-                    record_key = key(folder.name, system, seed, mode, version)
+                    record_key = key(folder.name, system, seed, mode, version, tag)
                     if record_key in store:
                         continue
                     log(f"{folder.name}: {system}, seed {seed}")
-                    record = {"key": record_key, **run(system, data, seed, workdir)}
+                    record = {"key": record_key, **run(system, data, seed, workdir, encoder)}
                     log(f"   accuracy {record['accuracy']:.2f}, {record['train_seconds']:.0f} s")
                     remember(record)
                     store[record_key] = record
     every = [folder.name for folder in dataset_folders(None)]  # results stored by earlier runs show too
-    table = report(store, every, args.systems, mode, version, args.seeds)
+    table = report(store, every, args.systems, mode, version, args.seeds, encoder)
     print(table)
     out = RESULTS / ("accuracy-quick.md" if args.quick else "accuracy.md")
     out.write_text(table, encoding="utf-8")

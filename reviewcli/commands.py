@@ -18,14 +18,14 @@ from reviewcli.vocab import Vocabulary
 
 def train(
     sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter,
-    vectors: Path | None = None, init: Path | None = None,
+    vectors: Path | None = None, init: Path | None = None, gradual: bool = False,
 ) -> dict:  # fmt: skip
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
 
     vectors: a word2vec/GloVe text file to start the embeddings from; its dimension is the embedding
     size, and an explicit different model_options["embedding_dim"] is a usage error.
     init: a model directory (from `pretrain`, or any sentiment model) whose vocabulary, embedding and
-    encoder are fine-tuned, with discriminative learning rates and gradual unfreezing."""
+    encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing."""
     if vectors is not None and init is not None:
         raise UsageError("--vectors and --init both set the embeddings; give one of them.")
     if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
@@ -55,8 +55,9 @@ def train(
         reporter.message(found.summary())
     if init is not None:
         model.load_state_dict(weights, strict=False)  # the head starts fresh
-        groups = fine_tuning_groups(model)
-        reporter.message(f"init: vocabulary, embedding and encoder from {init}; layers unfreeze one per epoch from the top")
+        groups = fine_tuning_groups(model) if gradual else None
+        how = "; layers unfreeze one per epoch from the top" if gradual else ""
+        reporter.message(f"init: vocabulary, embedding and encoder from {init}{how}")
     reporter.start({
         "data": f"{len(train_set):,} train, {len(val_set):,} validation reviews",
         "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(vocab):,}",
@@ -89,6 +90,7 @@ def train(
             "left_out_3_stars": train_set.dropped,
             "vectors": found.record() if found else None,
             "init": str(init) if init else None,
+            "gradual_unfreezing": gradual,
         },
         "metrics": {"validation_accuracy": trainer.best_key[0], "best_epoch": trainer.best_epoch},
         "history": history,

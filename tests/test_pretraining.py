@@ -115,11 +115,30 @@ def test_train_init_takes_vocabulary_architecture_and_weights(encoder_dir, small
     assert f"init: vocabulary, embedding and encoder from {encoder_dir}" in result.stderr
     pretrained = load_file(encoder_dir / "model.safetensors")
     assert torch.equal(started["embedding"], pretrained["embedding.weight"])
-    assert [g["from_epoch"] for g in started["groups"]] == [1, 2, 3]
+    assert started["groups"] is None  # by default every weight trains from the first step
     config = json.loads((out / "config.json").read_text())
     assert config["model"]["hidden"] == 8 and config["model"]["embedding_dim"] == 8
     assert (out / "vocab.json").read_text() == (encoder_dir / "vocab.json").read_text()
     assert config["data"]["init"] == str(encoder_dir)
+
+
+def test_train_init_gradual_unfreezes_layer_by_layer(encoder_dir, small_train, tmp_path, monkeypatch):
+    import reviewcli.training as training
+
+    seen = {}
+    real_trainer = training.Trainer
+
+    def spy(model, config, device, groups=None):
+        seen["groups"] = groups
+        return real_trainer(model, config, device, groups)
+
+    monkeypatch.setattr(training, "Trainer", spy)
+    out = tmp_path / "gradual"
+    result = invoke(["train", small_train, "--init", encoder_dir, "--gradual", "--epochs", "3", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert "layers unfreeze one per epoch" in result.stderr
+    assert [g["from_epoch"] for g in seen["groups"]] == [1, 2, 3]
+    assert json.loads((out / "config.json").read_text())["data"]["gradual_unfreezing"] is True
 
 
 def test_train_init_refuses_a_contradicting_architecture(encoder_dir, small_train, tmp_path):
