@@ -3,6 +3,8 @@
     .venv/bin/python bench/accuracy.py                      # everything: hours on 2 cores (IMDB most)
     .venv/bin/python bench/accuracy.py --datasets cr,mr     # some datasets
     .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
+    .venv/bin/python bench/accuracy.py --encoder DIR        # the pretrained row fine-tunes DIR (no pretraining)
+    .venv/bin/python bench/accuracy.py --table-only         # the table of what is stored, running nothing
 
 Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
 Reads every folder of ../shared/data with train.jsonl and test.jsonl. Validation, wherever a system
@@ -11,6 +13,9 @@ uses one, is dev.jsonl if the folder has it, else held out of train; never the t
 Systems, each trained on the folder's train split and scored on its test split:
 - reviewcli gru / lstm: `reviewcli train FOLDER --cell C --seed S --quiet` with default settings
   (no per-dataset tuning), then `reviewcli evaluate FOLDER/test.jsonl`; seeds 13, 14, 15.
+- reviewcli --init: the same, fine-tuning an LSTM encoder that `reviewcli pretrain` trained on
+  unlabeled product reviews (pretraining_corpus: never a test split, nor any review that occurs in
+  one); pretrained once per reviewcli version into bench/results, or taken from --encoder.
 - TF-IDF + LR: scikit-learn TfidfVectorizer(word 1-2-grams, sublinear tf) + LogisticRegression,
   C of 1, 10, 100 chosen on validation, then refitted on all of train; deterministic, so one run.
 - fastText: train_supervised(wordNgrams=2, lr 0.1) on lower-cased text, 5, 25 or 50 epochs chosen on
@@ -376,6 +381,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 seed; train ≤ 4,000, test ≤ 2,000 reviews")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
     parser.add_argument("--encoder", type=Path, help="reuse this `reviewcli pretrain` output instead of pretraining")
+    parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of stored results")
     args = parser.parse_args()
     args.datasets = args.datasets.split(",") if args.datasets else None
     args.systems = args.systems.split(",") if args.systems else list(SYSTEMS)
@@ -396,7 +402,7 @@ def main() -> None:
         if "reviewcli-lstm-pretrained" in args.systems:
             encoder = args.encoder or pretrained_encoder(version, workdir)
         tag = weights_tag(encoder)
-        for folder in folders:
+        for folder in [] if args.table_only else folders:
             data = capped_copy(folder, workdir) if args.quick else folder
             for system in args.systems:
                 for seed in seeds_of(system, args.seeds):
