@@ -3,6 +3,7 @@
     .venv/bin/python bench/speed.py                       # full run (tens of minutes on 2 cores)
     .venv/bin/python bench/speed.py --quick               # smaller files, shorter kernel timing
     .venv/bin/python bench/speed.py --lines 50000 --model my-model
+    .venv/bin/python bench/speed.py --sections 3          # training tokens/s only (about 2 minutes)
 
 Prints a markdown table and writes it to bench/results/speed.md. Nothing is asserted: the numbers
 depend on the machine and on whatever else runs on it, so read the ratios, not the seconds.
@@ -362,9 +363,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--lines", type=int, help="lines for throughput (default 100,000; --quick 10,000)")
     parser.add_argument("--quick", action="store_true", help="smaller files and a 3 s kernel timing")
     parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
+    parser.add_argument("--sections", default="1,2,3,4", help="which of the four sections to run (default: all)")
     args = parser.parse_args()
     args.model = (args.model or artifacts.shipped_model_dir()).resolve()
     args.lines = args.lines or (10_000 if args.quick else 100_000)
+    args.sections = {int(part) for part in args.sections.split(",")}
     return args
 
 
@@ -380,22 +383,26 @@ def main() -> None:
         file = write_lines(workdir / f"{args.lines}.txt", texts, args.lines)
         head = write_lines(workdir / "head.txt", texts, min(AGREEMENT_LINES, args.lines))
         loads = [load_average()]  # other work on the machine skews everything: say how much there was
-        rows = latency_rows(cli, args.model)
+        rows = latency_rows(cli, args.model) if 1 in args.sections else []
         loads.append(load_average())
-        rows += throughput_rows(cli, args.model, file, head, args.lines, workdir)
+        if 2 in args.sections:
+            rows += throughput_rows(cli, args.model, file, head, args.lines, workdir)
         loads.append(load_average())
-        rows += training_rows(cli, workdir, budget=3.0 if args.quick else 10.0)
+        if 3 in args.sections:
+            rows += training_rows(cli, workdir, budget=3.0 if args.quick else 10.0)
         loads.append(load_average())
-        small = write_lines(workdir / f"{memory_sizes[0]}.txt", texts, memory_sizes[0])
-        big = write_lines(workdir / f"{memory_sizes[1]}.txt", texts, memory_sizes[1])
-        rows += memory_rows(cli, args.model, small, big, memory_sizes, workdir)
+        if 4 in args.sections:
+            small = write_lines(workdir / f"{memory_sizes[0]}.txt", texts, memory_sizes[0])
+            big = write_lines(workdir / f"{memory_sizes[1]}.txt", texts, memory_sizes[1])
+            rows += memory_rows(cli, args.model, small, big, memory_sizes, workdir)
     loads.append(load_average())
     header.append(f"1-minute load average before sections 1, 2, 3, 4 and at the end: {', '.join(loads)}.")
     table = markdown(rows, header)
     print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(table, encoding="utf-8")
-    log(f"written to {RESULTS}")
+    out = RESULTS if args.sections == {1, 2, 3, 4} else RESULTS.with_name(f"speed-sections-{'-'.join(map(str, sorted(args.sections)))}.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(table, encoding="utf-8")
+    log(f"written to {out}")
 
 
 if __name__ == "__main__":
