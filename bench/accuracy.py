@@ -130,9 +130,9 @@ def scores(labels: list[int], predicted: list[int]) -> dict:
 # --- systems ------------------------------------------------------------------------------------------
 
 
-def run_reviewcli(folder: Path, options: list[str], seed: int, workdir: Path) -> dict:
+def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, workdir: Path) -> dict:
     cli = [str(ROOT / ".venv" / "bin" / "reviewcli")]
-    out = workdir / f"{folder.name}-{len(options)}-{seed}"
+    out = workdir / f"{folder.name}-{system}-{seed}"
     started = time.perf_counter()
     command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out)]
     subprocess.run(command, check=True)
@@ -250,9 +250,9 @@ def pretrained_encoder(version: str, workdir: Path) -> Path:
 
 def run(system: str, folder: Path, seed: int, workdir: Path, encoder: Path | None) -> dict:
     if system == "reviewcli-lstm-pretrained":
-        return run_reviewcli(folder, ["--init", str(encoder)], seed, workdir)
+        return run_reviewcli(folder, system, ["--init", str(encoder)], seed, workdir)
     if system.startswith("reviewcli-"):
-        return run_reviewcli(folder, ["--cell", system.removeprefix("reviewcli-")], seed, workdir)
+        return run_reviewcli(folder, system, ["--cell", system.removeprefix("reviewcli-")], seed, workdir)
     return {"tfidf-lr": run_tfidf, "fasttext": run_fasttext, "vader": run_vader}[system](folder, seed, workdir)
 
 

@@ -100,6 +100,12 @@ PrecisionOption = Annotated[
     Precision, typer.Option(help="auto: bf16 on CUDA, and for LSTMs on CPUs with bf16 matrix units; else fp32.")
 ]
 Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="P(positive) at or above which a review is positive.")]
+# options train and pretrain share (their defaults differ)
+BatchSize = Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")]
+LearningRate = Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.", rich_help_panel="Training")]
+MaxLength = Annotated[int, typer.Option(min=1, help="Tokens kept per review (start and end).", rich_help_panel="Data")]
+MinFreq = Annotated[int, typer.Option(min=1, help="Fewest occurrences for a word to enter the vocabulary.", rich_help_panel="Data")]
+MaxVocab = Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> and <unk> included.", rich_help_panel="Data")]
 
 
 @app.command()
@@ -133,11 +139,11 @@ def train(
     bidirectional: Annotated[Optional[bool], typer.Option(help="Read reviews in both directions. Default: both.", rich_help_panel="Model", show_default=False)] = None,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.95, help="Dropout on embeddings and pooled states.", rich_help_panel="Model")] = 0.3,
     epochs: Annotated[int, typer.Option(min=1, help="Most passes over the training data.", rich_help_panel="Training")] = 10,
-    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")] = 64,
-    lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.", rich_help_panel="Training")] = 2e-3,
-    max_length: Annotated[int, typer.Option(min=1, help="Tokens kept per review (start and end).", rich_help_panel="Data")] = 400,
-    min_freq: Annotated[int, typer.Option(min=1, help="Fewest occurrences for a word to enter the vocabulary.", rich_help_panel="Data")] = 2,
-    max_vocab: Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> and <unk> included.", rich_help_panel="Data")] = 30000,
+    batch_size: BatchSize = 64,
+    lr: LearningRate = 2e-3,
+    max_length: MaxLength = 400,
+    min_freq: MinFreq = 2,
+    max_vocab: MaxVocab = 30000,
     val_fraction: Annotated[float, typer.Option(min=0.01, max=0.9, help="Held out for validation when the data has no validation split.", rich_help_panel="Data")] = 0.1,
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better validation score.", rich_help_panel="Training")] = 3,
     seed: Annotated[int, typer.Option(help="Same seed and data give the same model on the CPU.", rich_help_panel="Training")] = 13,
@@ -191,11 +197,11 @@ def pretrain(
     bidirectional: Annotated[bool, typer.Option(help="Train a backward language model too.", rich_help_panel="Model")] = True,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.95, help="Dropout on embeddings and states.", rich_help_panel="Model")] = 0.1,
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the text.", rich_help_panel="Training")] = 2,
-    batch_size: Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")] = 64,
-    lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.", rich_help_panel="Training")] = 2e-3,
-    max_length: Annotated[int, typer.Option(min=2, help="Tokens kept per review (start and end).", rich_help_panel="Data")] = 400,
-    min_freq: Annotated[int, typer.Option(min=1, help="Fewest occurrences for a word to enter the vocabulary.", rich_help_panel="Data")] = 3,
-    max_vocab: Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> and <unk> included.", rich_help_panel="Data")] = 30000,
+    batch_size: BatchSize = 64,
+    lr: LearningRate = 2e-3,
+    max_length: MaxLength = 400,
+    min_freq: MinFreq = 3,
+    max_vocab: MaxVocab = 30000,
     seed: Annotated[int, typer.Option(help="Same seed and text give the same encoder on the CPU.", rich_help_panel="Training")] = 13,
     device: DeviceOption = Device.auto,
     text_column: TextColumn = None,

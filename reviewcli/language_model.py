@@ -11,18 +11,14 @@ import torch
 from torch import nn
 
 from reviewcli.config import ModelConfig
-from reviewcli.model import Encoder, LockedDropout
+from reviewcli.model import EmbeddedEncoder, real_steps
 
 
-class LanguageModel(nn.Module):
+class LanguageModel(EmbeddedEncoder):
     """embedding -> Encoder -> (projection) -> tied output; parameter names match SentimentModel's."""
 
     def __init__(self, config: ModelConfig, counts: list[int], negatives: int = 512):
-        super().__init__()
-        self.config = config
-        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index)
-        self.encoder = Encoder(config)
-        self.embedding_dropout = LockedDropout(config.dropout)
+        super().__init__(config)
         self.output_dropout = nn.Dropout(config.dropout)
         # states live in hidden space, words in embedding space; a projection joins them when they differ
         same = config.hidden == config.embedding_dim
@@ -34,10 +30,9 @@ class LanguageModel(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """ids (B, T), lengths (B,) -> (summed loss, correct predictions), each a 0-d tensor, over
         every predicted word: each review's words 2..n forwards and 1..n-1 backwards."""
-        steps = ids.size(1)
         time_major = ids.t()  # (T, B)
-        directions = self.encoder(self.embedding_dropout(self.embedding(time_major)), lengths)
-        real = torch.arange(steps, device=ids.device).unsqueeze(1) < lengths.to(ids.device)  # (T, B)
+        directions = self.read(ids, lengths)
+        real = real_steps(ids.size(1), lengths, ids.device)  # (T, B)
         states, targets = [], []
         # forward: the state at t predicts the word at t + 1
         states.append(directions[0][:-1][real[1:]])

@@ -99,8 +99,9 @@ class LockedDropout(nn.Module):
         return inputs * mask
 
 
-class SentimentModel(nn.Module):
-    """Scores a batch of token-id sequences; a positive logit means a positive review."""
+class EmbeddedEncoder(nn.Module):
+    """The part every reviewcli model shares: embedding -> (locked dropout) -> Encoder. Its weight
+    names, embedding.* and encoder.*, are what `train --init` carries from one model to another."""
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -108,6 +109,22 @@ class SentimentModel(nn.Module):
         self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index)
         self.encoder = Encoder(config)
         self.embedding_dropout = LockedDropout(config.dropout)
+
+    def read(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> [(T, B, H)] per direction."""
+        return self.encoder(self.embedding_dropout(self.embedding(ids.t())), lengths)
+
+
+def real_steps(steps: int, lengths: torch.Tensor, device) -> torch.Tensor:
+    """(T, B) mask: True at each review's real time steps, False at padding."""
+    return torch.arange(steps, device=device).unsqueeze(1) < lengths.to(device)
+
+
+class SentimentModel(EmbeddedEncoder):
+    """Scores a batch of token-id sequences; a positive logit means a positive review."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__(config)
         self.dropout = nn.Dropout(config.dropout)
         directions = 2 if config.bidirectional else 1
         # max and mean pooled states, concatenated
@@ -115,10 +132,9 @@ class SentimentModel(nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,)."""
-        embedded = self.embedding_dropout(self.embedding(ids.t()))  # (T, B, E)
-        directions = self.encoder(embedded, lengths)  # [(T, B, H)] * dirs
-        real = torch.arange(embedded.size(0), device=embedded.device).unsqueeze(1) < lengths.to(embedded.device)
-        padding = torch.zeros_like(real, dtype=embedded.dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
+        directions = self.read(ids, lengths)  # [(T, B, H)] * dirs
+        real = real_steps(ids.size(1), lengths, ids.device)
+        padding = torch.zeros_like(real, dtype=directions[0].dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
         maxed = [max_pool(states, padding) for states in directions]
         means = [mean_pool(states, real) for states in directions]
         pooled = torch.cat(maxed + means, dim=1)  # (B, 2*H*dirs): max of each direction, then means

@@ -75,7 +75,8 @@ def fine_tuning_groups(model, decay: float = 2.6) -> list[dict]:
         rnns = [encoder.forward_rnns[layer], *(encoder.backward_rnns[layer : layer + 1])]
         params = [p for rnn in rnns for p in rnn.parameters()]
         groups.append({"params": params, "lr_scale": decay**-depth, "from_epoch": depth + 1})
-    groups.append({"params": list(model.embedding.parameters()), "lr_scale": decay ** -(layers + 1), "from_epoch": layers + 2})
+    embedding = list(model.embedding.parameters())
+    groups.append({"params": embedding, "lr_scale": decay ** -(layers + 1), "from_epoch": layers + 2})
     return groups
 
 

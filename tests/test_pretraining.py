@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import DATA, TINY, invoke, write_jsonl
+from conftest import DATA, invoke, write_jsonl
 from reviewcli.config import ModelConfig
 from reviewcli.language_model import LanguageModel, sampling_distribution
 from reviewcli.model import SentimentModel
