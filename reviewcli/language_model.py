@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from reviewcli.config import ModelConfig
-from reviewcli.model import EmbeddedEncoder, real_steps
+from reviewcli.model import Dropout, EmbeddedEncoder, real_steps
 
 
 class LanguageModel(EmbeddedEncoder):
@@ -19,7 +19,7 @@ class LanguageModel(EmbeddedEncoder):
 
     def __init__(self, config: ModelConfig, counts: list[int], negatives: int = 512):
         super().__init__(config)
-        self.output_dropout = nn.Dropout(config.dropout)
+        self.output_dropout = Dropout(config.dropout)
         # states live in hidden space, words in embedding space; a projection joins them when they differ
         same = config.hidden == config.embedding_dim
         self.projection = nn.Identity() if same else nn.Linear(config.hidden, config.embedding_dim, bias=False)

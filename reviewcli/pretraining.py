@@ -15,7 +15,7 @@ from reviewcli.config import TrainConfig
 from reviewcli.device import autocast
 from reviewcli.errors import UsageError
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
-from reviewcli.training import EpochResult, Step, warmup_then_decay
+from reviewcli.training import EpochResult, Step, clip_gradients, warmup_then_decay
 
 CORPUS_STEMS = ("train", "unlabeled", "unlabelled")
 HELD_OUT_STEMS = ("test", "dev", "validation", "valid", "val")
@@ -75,7 +75,10 @@ class Pretrainer:
         self.model = model.to(device)
         self.config = config
         self.device = device
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        self.parameters = list(model.parameters())
+        self.optimizer = torch.optim.AdamW(
+            self.parameters, lr=config.lr, weight_decay=config.weight_decay, fused=device.type in ("cpu", "cuda")
+        )
 
     def fit(self, train: list, validation: list, on_step=None) -> Iterator[EpochResult]:
         steps = math.ceil(len(train) / self.config.batch_size) * self.config.epochs
@@ -110,7 +113,7 @@ class Pretrainer:
             if training and predicted:
                 self.optimizer.zero_grad(set_to_none=True)
                 (loss.float() / predicted).backward()
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip)
+                clip_gradients(self.parameters, self.config.clip)
                 self.optimizer.step()
                 scheduler.step()
             total_loss, correct, words = total_loss + loss.item(), correct + int(hits), words + predicted

@@ -101,3 +101,29 @@ def test_locked_dropout_drops_the_same_features_at_every_step():
     assert torch.equal(out, out[:1].expand_as(out))
     assert set(out.unique().tolist()) == {0.0, 2.0}
     assert torch.equal(dropout.eval()(torch.ones(7, 3, 16)), torch.ones(7, 3, 16))
+
+
+def test_dropout_keeps_about_one_minus_p_and_rescales():
+    from reviewcli.model import Dropout
+
+    torch.manual_seed(0)
+    out = Dropout(0.3).train()(torch.ones(200, 500))
+    assert out.unique().tolist() == pytest.approx([0.0, 1 / 0.7])
+    assert (out == 0).float().mean().item() == pytest.approx(0.3, abs=0.01)
+    assert torch.equal(Dropout(0.3).eval()(torch.ones(4, 5)), torch.ones(4, 5))
+
+
+def test_max_over_time_has_amax_values_and_gradient_ties_included():
+    from reviewcli.model import MaxOverTime
+
+    states = torch.randn(6, 3, 4)
+    states[2, 1, 0] = states[4, 1, 0] = states[:, 1, 0].max() + 1.0  # a tie: amax splits its gradient
+    states[:, 2, 3] = float("-inf")
+    states[0, 2, 3] = 0.5  # one real step, the rest padding
+    weights = torch.randn(3, 4)
+    ours, theirs = states.clone().requires_grad_(), states.clone().requires_grad_()
+    assert torch.equal(MaxOverTime.apply(ours), theirs.amax(dim=0))
+    (MaxOverTime.apply(ours) * weights).sum().backward()
+    (theirs.amax(dim=0) * weights).sum().backward()
+    assert torch.allclose(ours.grad, theirs.grad)
+    assert ours.grad[2, 1, 0] == ours.grad[4, 1, 0] == pytest.approx(weights[1, 0].item() / 2)
