@@ -18,32 +18,42 @@ from reviewcli.vocab import Vocabulary
 
 def train(
     sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter,
-    vectors: Path | None = None, init: Path | None = None, gradual: bool = False,
+    vectors: Path | None = None, init: Path | None = None, gradual: bool = False, new_words: bool = False,
 ) -> dict:  # fmt: skip
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
 
     vectors: a word2vec/GloVe text file to start the embeddings from; its dimension is the embedding
     size, and an explicit different model_options["embedding_dim"] is a usage error.
     init: a model directory (from `pretrain`, or any sentiment model) whose vocabulary, embedding and
-    encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing."""
+    encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing;
+    new_words: the training data's words missing from init's vocabulary join it."""
     if vectors is not None and init is not None:
         raise UsageError("--vectors and --init both set the embeddings; give one of them.")
+    if init is None and (gradual or new_words):
+        flag = "--gradual" if gradual else "--new-words"
+        raise UsageError(f"{flag} changes how an --init model is fine-tuned; give --init DIR, or leave {flag} out.")
     if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
         model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
     if init is not None:  # a bad --init fails before the data is read, too
         init_config, vocab, weights = artifacts.load_encoder(init)
         model_options = options_from_init(init, init_config, model_options)
     train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
-    from reviewcli.device import resolve_device  # torch only once the data is known to be good
-    from reviewcli.model import SentimentModel, count_parameters
+    from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
+    from reviewcli.model import SentimentModel, count_parameters, with_new_words
     from reviewcli.training import Trainer, fine_tuning_groups, set_seed
 
     device = resolve_device(config.device)
+    keep_freed_memory()
     if train_set.dropped:
         reporter.message(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
     train_tokens = [tokenize(text) for text in train_set.texts]
     if init is None:
         vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
+    elif new_words:
+        known = len(vocab)
+        vocab = vocab.extended(train_tokens, min_freq=config.min_freq)
+        weights = with_new_words(weights, len(vocab) - known)
+        reporter.message(f"init: {len(vocab) - known:,} words of the training data joined the vocabulary of {known:,}")
     train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
     val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
     set_seed(config.seed)
@@ -91,6 +101,7 @@ def train(
             "vectors": found.record() if found else None,
             "init": str(init) if init else None,
             "gradual_unfreezing": gradual,
+            "new_words": new_words,
         },
         "metrics": {"validation_accuracy": trainer.best_key[0], "best_epoch": trainer.best_epoch},
         "history": history,
@@ -123,13 +134,14 @@ def pretrain(
     texts = read_texts(files, text_column, reporter.message)
     if not texts:
         raise DataError(f"no review text in {', '.join(map(str, files))}.")
-    from reviewcli.device import resolve_device
+    from reviewcli.device import keep_freed_memory, resolve_device
     from reviewcli.language_model import LanguageModel
     from reviewcli.model import count_parameters
     from reviewcli.pretraining import Pretrainer
     from reviewcli.training import set_seed
 
     device = resolve_device(config.device)
+    keep_freed_memory()
     tokens = [tokenize(text) for text in texts]
     vocab = Vocabulary.build(tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
     encoded = [encode_tokens(review, vocab, config.max_length) for review in tokens]

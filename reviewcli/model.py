@@ -192,5 +192,13 @@ def mean_pool(states: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     return (states * weights.to(states.dtype).unsqueeze(-1)).sum(dim=0)
 
 
+def with_new_words(weights: dict, count: int) -> dict:
+    """Encoder weights with `count` rows appended to the embedding, each the mean of its rows past
+    padding, as ULMFiT starts words its language model never saw (Howard & Ruder 2018)."""
+    embedding = weights["embedding.weight"]
+    mean = embedding[1:].mean(dim=0, keepdim=True)
+    return {**weights, "embedding.weight": torch.cat([embedding, mean.expand(count, -1)])}
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())

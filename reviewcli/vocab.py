@@ -32,6 +32,12 @@ class Vocabulary:
             kept = kept[: max(0, max_vocab - 2)]
         return cls([PAD, UNK, *kept])
 
+    def extended(self, tokenized: Iterable[list[str]], *, min_freq: int = 1) -> "Vocabulary":
+        """This vocabulary, then the words of `tokenized` it lacks (at least min_freq times, in
+        build's order) appended: existing ids keep their meaning."""
+        new = Vocabulary.build(tokenized, min_freq=min_freq).tokens[2:]
+        return Vocabulary(self.tokens + [token for token in new if token not in self.index])
+
     def encode(self, tokens: list[str]) -> list[int]:
         unk = self.unk_index
         return [self.index.get(token, unk) for token in tokens]

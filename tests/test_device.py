@@ -64,3 +64,13 @@ def test_bf16_predictions_stay_close_to_fp32(tiny_model):
     fp32 = load_predictor(tiny_model, "cpu", "fp32").predict(texts)
     bf16 = load_predictor(tiny_model, "cpu", "bf16").predict(texts)
     assert max(abs(a - b) for a, b in zip(fp32, bf16)) < 0.02
+
+
+def test_keep_freed_memory_takes_on_glibc_and_is_skipped_elsewhere():
+    import platform
+    import sys
+
+    from reviewcli.device import keep_freed_memory
+
+    on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is on_glibc

@@ -182,3 +182,36 @@ def test_frozen_groups_do_not_move_in_their_first_epochs(small_train):
     data = ([[2 + i % 5, 3, 4] for i in range(16)], [i % 2 for i in range(16)])
     list(trainer.fit(data, data))
     assert torch.equal(model.embedding.weight, before)  # the embedding starts in epoch 3
+
+
+def test_train_init_new_words_join_the_vocabulary_at_the_mean_embedding(encoder_dir, small_train, tmp_path, monkeypatch):
+    import reviewcli.training as training
+
+    started = {}
+    real_trainer = training.Trainer
+
+    def spy(model, config, device, groups=None):
+        started["embedding"] = model.embedding.weight.detach().clone()
+        return real_trainer(model, config, device, groups)
+
+    monkeypatch.setattr(training, "Trainer", spy)
+    out = tmp_path / "wider"
+    result = invoke(["train", small_train, "--init", encoder_dir, "--new-words", "--min-freq", "1", "--epochs", "1", "--out", out])
+    assert result.exit_code == 0, result.output
+    old = json.loads((encoder_dir / "vocab.json").read_text())
+    new = json.loads((out / "vocab.json").read_text())
+    added = len(new) - len(old)
+    assert added > 0 and new[: len(old)] == old and not set(new[len(old) :]) & set(old)
+    assert f"init: {added:,} words of the training data joined" in result.stderr
+    pretrained = load_file(encoder_dir / "model.safetensors")["embedding.weight"]
+    assert torch.equal(started["embedding"][: len(old)], pretrained)
+    mean = pretrained[1:].mean(dim=0)
+    assert torch.allclose(started["embedding"][len(old) :], mean.expand(added, -1))
+    assert json.loads((out / "config.json").read_text())["model"]["vocab_size"] == len(new)
+
+
+@pytest.mark.parametrize("flag", ["--new-words", "--gradual"])
+def test_fine_tuning_flags_need_init(flag, small_train, tmp_path):
+    result = invoke(["train", small_train, flag, "--out", tmp_path / "m"])
+    assert result.exit_code == 2
+    assert f"{flag} changes how an --init model is fine-tuned" in result.stderr

@@ -46,3 +46,11 @@ def test_to_list_round_trip():
 def test_vocabulary_must_start_with_pad_and_unk():
     with pytest.raises(ValueError, match="<pad> and <unk>"):
         Vocabulary(["a", "b"])
+
+
+def test_extended_keeps_every_id_and_appends_missing_words_by_frequency():
+    base = Vocabulary.build([["good", "bad"]])
+    wider = base.extended([["bad", "stale", "stale", "soggy", "rare"]], min_freq=1)
+    assert wider.tokens[: len(base)] == base.tokens
+    assert wider.tokens[len(base) :] == ["stale", "rare", "soggy"]
+    assert base.extended([["bad", "stale", "stale", "soggy"]], min_freq=2).tokens[len(base) :] == ["stale"]
