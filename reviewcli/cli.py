@@ -200,7 +200,7 @@ def pretrain(
     epochs: Annotated[int, typer.Option(min=1, help="Passes over the text.", rich_help_panel="Training")] = 2,
     batch_size: BatchSize = 64,
     lr: LearningRate = 2e-3,
-    max_length: MaxLength = 400,
+    max_length: Annotated[int, typer.Option(min=2, help="Tokens kept per review (start and end); 2 or more, as each word predicts its neighbour.", rich_help_panel="Data")] = 400,
     min_freq: MinFreq = 3,
     max_vocab: MaxVocab = 30000,
     seed: Annotated[int, typer.Option(help="Same seed and text give the same encoder on the CPU.", rich_help_panel="Training")] = 13,

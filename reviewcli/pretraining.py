@@ -15,7 +15,7 @@ from reviewcli.config import TrainConfig
 from reviewcli.device import autocast
 from reviewcli.errors import UsageError
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
-from reviewcli.training import EpochResult, Step, clip_gradients, warmup_then_decay
+from reviewcli.training import EpochResult, Step, warmup_then_decay
 
 CORPUS_STEMS = ("train", "unlabeled", "unlabelled")
 HELD_OUT_STEMS = ("test", "dev", "validation", "valid", "val")
@@ -113,7 +113,7 @@ class Pretrainer:
             if training and predicted:
                 self.optimizer.zero_grad(set_to_none=True)
                 (loss.float() / predicted).backward()
-                clip_gradients(self.parameters, self.config.clip)
+                torch.nn.utils.clip_grad_norm_(self.parameters, self.config.clip, foreach=True)
                 self.optimizer.step()
                 scheduler.step()
             total_loss, correct, words = total_loss + loss.item(), correct + int(hits), words + predicted

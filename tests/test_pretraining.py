@@ -215,3 +215,9 @@ def test_fine_tuning_flags_need_init(flag, small_train, tmp_path):
     result = invoke(["train", small_train, flag, "--out", tmp_path / "m"])
     assert result.exit_code == 2
     assert f"{flag} changes how an --init model is fine-tuned" in result.stderr
+
+
+def test_pretrain_needs_two_tokens_per_review(tmp_path):
+    result = invoke(["pretrain", DATA / "train.jsonl", "--max-length", "1", "--out", tmp_path / "lm"])
+    assert result.exit_code == 2
+    assert "--max-length" in result.stderr
