@@ -21,15 +21,16 @@ Rows:
    (b) fastText (wordNgrams=2, 5 epochs) trained on the same training sets as the shipped model,
        timed in-process over the same lines: `model.predict` only, no process start, no file I/O.
    Ratio > 1: reviewcli is faster.
-3. training tokens/s: `reviewcli train ../shared/data/cr --epochs 2` with the default sizes
-   (fastest epoch of config.json's history, training steps only, validation excluded) against the
+3. training tokens/s: `reviewcli train ../shared/data/cr --epochs 2 --adversarial 0` (one forward
+   and backward a step, as the kernel does) with the default sizes (fastest epoch of config.json's history, training steps only, validation excluded) against the
    kernel ceiling: the bare recurrent layers the model runs (2 for a bidirectional model, as
    reviewcli's Encoder runs two unidirectional RNNs), forward + backward on random time-major
    (T, batch, embedding) inputs that require a gradient (as trained embeddings do), ~10 s of steps
    each (--quick: 3 s), for --cell gru and lstm, at
    (a) the same sizes: the batch shapes training makes of CR train (length-bucketed, each padded to
        its longest review), counting real tokens as training does;
-   (b) one shape, batch × mean length of CR train: no padding and no long batches, a stricter bar.
+   (b) one shape, batch × mean length of CR train: no padding and no long batches, a stricter bar;
+   and the default `--adversarial` against `--adversarial 0`: what adversarial training costs.
 4. memory: peak RSS of one process, from a small wrapper child that runs it and prints its own
    RUSAGE_CHILDREN maxrss: predict over 10,000 and 1,000,000 lines (--quick: 100,000), and
    `reviewcli train ../shared/data/cr --epochs 1`. Ratio big/small near 1 means memory stays flat.
@@ -226,9 +227,9 @@ def cr_train_lengths(max_length: int) -> list[int]:
     return [min(max(1, len(tokenize(text))), max_length) for text in train_set.texts]
 
 
-def train_cr(cli: list[str], cell: str, out: Path, epochs: int) -> dict:
+def train_cr(cli: list[str], cell: str, out: Path, epochs: int, *options: str) -> dict:
     """Train on CR with the CLI's default sizes; -> the saved config.json."""
-    command = [*cli, "train", str(SHARED / "cr"), "--cell", cell, "--epochs", str(epochs), "--quiet", "--out", str(out)]
+    command = [*cli, "train", str(SHARED / "cr"), "--cell", cell, "--epochs", str(epochs), *options, "--quiet", "--out", str(out)]
     subprocess.run(command, check=True)
     return json.loads((out / "config.json").read_text(encoding="utf-8"))
 
@@ -278,10 +279,13 @@ def training_rows(cli: list[str], workdir: Path, budget: float) -> list[tuple]:
     rows = []
     for cell in ("gru", "lstm"):
         log(f"3. training on CR, {cell}")
-        config = train_cr(cli, cell, workdir / f"train-{cell}", epochs=2)
+        # one forward and backward a step, as the kernel does: without the adversarial second pass
+        config = train_cr(cli, cell, workdir / f"train-{cell}", 2, "--adversarial", "0")
         history = config["history"]
         fastest = max(history, key=lambda epoch: epoch["tokens"] / epoch["train_seconds"])
-        ours = fastest["tokens"] / fastest["train_seconds"]
+        ours = fastest_tokens_per_second(config)
+        log("   with the default adversarial steps")
+        default = fastest_tokens_per_second(train_cr(cli, cell, workdir / f"train-{cell}-default", 2))
         sizes = {**config["model"], "batch_size": config["train"]["batch_size"]}
         lengths = cr_train_lengths(config["train"]["max_length"])
         shapes = epoch_shapes(lengths, sizes["batch_size"])
@@ -298,8 +302,21 @@ def training_rows(cli: list[str], workdir: Path, budget: float) -> list[tuple]:
              f"{same_batches:,.0f}", ratio(ours, same_batches), where + "; kernel counts real tokens, computes padding"),
             (f"train `--cell {cell}` on CR (tokens/s)", f"{ours:,.0f}", f"{kernel}, one shape: batch {sizes['batch_size']}, T={mean_length} (mean)",
              f"{one_shape:,.0f}", ratio(ours, one_shape), "no padding and no long batches: stricter than the same sizes"),
+            (f"train `--cell {cell}` on CR, default `--adversarial {config_default_adversarial()}` (tokens/s)", f"{default:,.0f}",
+             "the same with `--adversarial 0`", f"{ours:,.0f}", ratio(default, ours),
+             "the price of adversarial training: a second forward and backward a step"),
         ]  # fmt: skip
     return rows
+
+
+def fastest_tokens_per_second(config: dict) -> float:
+    return max(epoch["tokens"] / epoch["train_seconds"] for epoch in config["history"])
+
+
+def config_default_adversarial() -> float:
+    from reviewcli.config import TrainConfig
+
+    return TrainConfig().adversarial
 
 
 # --- 4. memory --------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class TrainConfig:
     min_freq: int = 2
     max_vocab: int = 30000
     val_fraction: float = 0.1
+    adversarial: float = 0.05  # size of the word-vector perturbation, relative to each review's vectors; 0: off
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "max_length", "min_freq", "max_vocab"):
@@ -61,6 +62,8 @@ class TrainConfig:
             raise ValueError("lr must be positive")
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError("val_fraction must be between 0 and 1")
+        if self.adversarial < 0:
+            raise ValueError("adversarial must be 0 (off) or positive")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -127,7 +127,14 @@ class EmbeddedEncoder(nn.Module):
 
     def read(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> [(T, B, H)] per direction."""
-        return self.encoder(self.embedding_dropout(self.embedding(ids.t())), lengths)
+        return self.read_embedded(self.embed(ids), lengths)
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """ids (B, T) -> time-major word vectors (T, B, E); zero at padding."""
+        return self.embedding(ids.t())
+
+    def read_embedded(self, embedded: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        return self.encoder(self.embedding_dropout(embedded), lengths)
 
 
 def real_steps(steps: int, lengths: torch.Tensor, device) -> torch.Tensor:
@@ -147,8 +154,13 @@ class SentimentModel(EmbeddedEncoder):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,)."""
-        directions = self.read(ids, lengths)  # [(T, B, H)] * dirs
-        real = real_steps(ids.size(1), lengths, ids.device)
+        return self.classify(self.embed(ids), lengths)
+
+    def classify(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """embedded (T, B, E) word vectors, as from embed(), lengths (B,) -> logits (B,). Adversarial
+        training perturbs the word vectors in between."""
+        directions = self.read_embedded(embedded, lengths)  # [(T, B, H)] * dirs
+        real = real_steps(embedded.size(0), lengths, embedded.device)
         padding = torch.zeros_like(real, dtype=directions[0].dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
         maxed = [max_pool(states, padding) for states in directions]
         means = [mean_pool(states, real) for states in directions]

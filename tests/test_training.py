@@ -120,3 +120,72 @@ def test_train_command_saves_the_best_epoch_not_the_last(monkeypatch, tmp_path, 
     assert not all(torch.equal(saved[k], snapshots[3][k]) for k in saved)
     assert json.loads((out / "config.json").read_text())["metrics"]["best_epoch"] == 1
 
+
+
+def test_adversarial_perturbation_is_sized_per_review_and_follows_the_gradient():
+    from reviewcli.training import adversarial_perturbation
+
+    torch.manual_seed(0)
+    embedded, grad = torch.randn(5, 3, 4), torch.randn(5, 3, 4)
+    embedded[3:, 0], grad[3:, 0] = 0.0, 0.0  # review 0 is 3 words long: padding after
+    step = adversarial_perturbation(embedded, grad, 0.1)
+    assert torch.allclose(step.norm(dim=(0, 2)), 0.1 * embedded.norm(dim=(0, 2)))
+    assert torch.equal(step[3:, 0], torch.zeros(2, 4))
+    for review in range(3):  # the same direction as the gradient
+        cosine = torch.nn.functional.cosine_similarity(step[:, review].flatten(), grad[:, review].flatten(), dim=0)
+        assert cosine == pytest.approx(1.0)
+
+
+def adversarial_setup(size):
+    from reviewcli.batching import batches
+
+    set_seed(5)
+    model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4, dropout=0.0))
+    trainer = Trainer(model, TrainConfig(batch_size=8, seed=5, adversarial=size), CPU)
+    encoded, labels = toy_data(8)
+    _, ids, lengths, targets = next(batches(encoded, labels, 8, 0, None))
+    return trainer, ids, lengths, targets, torch.nn.BCEWithLogitsLoss(reduction="sum")
+
+
+def test_adversarial_backward_adds_the_gradient_of_the_loss_at_perturbed_vectors():
+    from reviewcli.training import adversarial_perturbation
+
+    trainer, ids, lengths, targets, loss_fn = adversarial_setup(0.5)
+    model = trainer.model
+    embedded = model.embed(ids)
+    embedded.retain_grad()
+    (loss_fn(model.classify(embedded, lengths), targets) / 8).backward()
+    clean = [p.grad.clone() for p in model.parameters()]
+    perturbation = adversarial_perturbation(embedded.detach(), embedded.grad, 0.5)
+    perturbed_loss = loss_fn(model.classify(model.embed(ids) + perturbation, lengths), targets) / 8
+    extra = torch.autograd.grad(perturbed_loss, list(model.parameters()))
+
+    trainer.adversarial_backward(ids, lengths, targets, embedded, loss_fn)
+    for param, before, added in zip(model.parameters(), clean, extra):
+        assert torch.allclose(param.grad, before + added, atol=1e-6)
+
+
+def test_the_adversarial_step_raises_the_loss():
+    from reviewcli.training import adversarial_perturbation
+
+    trainer, ids, lengths, targets, loss_fn = adversarial_setup(0.05)
+    model = trainer.model
+    embedded = model.embed(ids).detach().requires_grad_()
+    loss = loss_fn(model.classify(embedded, lengths), targets)
+    (grad,) = torch.autograd.grad(loss, embedded)
+    step = adversarial_perturbation(embedded.detach(), grad, 0.05)
+    with torch.no_grad():
+        pushed = loss_fn(model.classify(embedded + step, lengths), targets)
+        pulled = loss_fn(model.classify(embedded - step, lengths), targets)
+    assert pulled < loss < pushed
+
+
+def test_train_with_adversarial_records_it_and_rejects_negative_sizes(tmp_path, small_train):
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, *TINY, "--epochs", "1", "--adversarial", "0.05", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["train"]["adversarial"] == 0.05
+    result = invoke(["train", small_train, *TINY, "--adversarial", "-1", "--out", tmp_path / "n", "-q"])
+    assert result.exit_code == 2
+    with pytest.raises(ValueError, match="adversarial"):
+        TrainConfig(adversarial=-0.1)
