@@ -22,8 +22,8 @@ Rows:
        timed in-process over the same lines: `model.predict` only, no process start, no file I/O.
    Ratio > 1: reviewcli is faster.
 3. training tokens/s: `reviewcli train ../shared/data/cr --epochs 2 --adversarial 0` (one forward
-   and backward a step, as the kernel does) with the default sizes (fastest epoch of config.json's history, training steps only, validation excluded) against the
-   kernel ceiling: the bare recurrent layers the model runs (2 for a bidirectional model, as
+   and backward a step, as the kernel does) with the default sizes (fastest epoch of config.json's
+   history, training steps only, validation excluded) against the kernel ceiling: the bare recurrent layers the model runs (2 for a bidirectional model, as
    reviewcli's Encoder runs two unidirectional RNNs), forward + backward on random time-major
    (T, batch, embedding) inputs that require a gradient (as trained embeddings do), ~10 s of steps
    each (--quick: 3 s), for --cell gru and lstm, at
