@@ -23,8 +23,9 @@ Rows:
    Ratio > 1: reviewcli is faster.
 3. training tokens/s: `reviewcli train ../shared/data/cr --epochs 2 --adversarial 0` (one forward
    and backward a step, as the kernel does) with the default sizes (fastest epoch of config.json's
-   history, training steps only, validation excluded) against the kernel ceiling: the bare recurrent layers the model runs (2 for a bidirectional model, as
-   reviewcli's Encoder runs two unidirectional RNNs), forward + backward on random time-major
+   history, training steps only, validation excluded) against the kernel ceiling: the bare
+   recurrent layers the model runs (2 for a bidirectional model, as reviewcli's Encoder runs two
+   unidirectional RNNs), forward + backward on random time-major
    (T, batch, embedding) inputs that require a gradient (as trained embeddings do), ~10 s of steps
    each (--quick: 3 s), for --cell gru and lstm, at
    (a) the same sizes: the batch shapes training makes of CR train (length-bucketed, each padded to
@@ -281,11 +282,11 @@ def training_rows(cli: list[str], workdir: Path, budget: float) -> list[tuple]:
         log(f"3. training on CR, {cell}")
         # one forward and backward a step, as the kernel does: without the adversarial second pass
         config = train_cr(cli, cell, workdir / f"train-{cell}", 2, "--adversarial", "0")
-        history = config["history"]
-        fastest = max(history, key=lambda epoch: epoch["tokens"] / epoch["train_seconds"])
-        ours = fastest_tokens_per_second(config)
+        fastest = fastest_epoch(config)
+        ours = tokens_per_second(fastest)
         log("   with the default adversarial steps")
-        default = fastest_tokens_per_second(train_cr(cli, cell, workdir / f"train-{cell}-default", 2))
+        default_config = train_cr(cli, cell, workdir / f"train-{cell}-default", 2)
+        default = tokens_per_second(fastest_epoch(default_config))
         sizes = {**config["model"], "batch_size": config["train"]["batch_size"]}
         lengths = cr_train_lengths(config["train"]["max_length"])
         shapes = epoch_shapes(lengths, sizes["batch_size"])
@@ -296,27 +297,26 @@ def training_rows(cli: list[str], workdir: Path, budget: float) -> list[tuple]:
         one_shape = kernel_tokens_per_second(cell, sizes, fixed, budget)
         directions = "×2 directions" if sizes["bidirectional"] else "1 direction"
         kernel = f"bare nn.{cell.upper()} fwd+bwd, {sizes['embedding_dim']}→{sizes['hidden']} {directions}"
-        where = f"epoch {fastest['epoch']} of {len(history)} (training steps; validation excluded)"
+        where = f"epoch {fastest['epoch']} of {len(config['history'])} (training steps; validation excluded)"
         rows += [
             (f"train `--cell {cell}` on CR (tokens/s)", f"{ours:,.0f}", f"{kernel}, the epoch's own {len(shapes)} batch shapes",
              f"{same_batches:,.0f}", ratio(ours, same_batches), where + "; kernel counts real tokens, computes padding"),
             (f"train `--cell {cell}` on CR (tokens/s)", f"{ours:,.0f}", f"{kernel}, one shape: batch {sizes['batch_size']}, T={mean_length} (mean)",
              f"{one_shape:,.0f}", ratio(ours, one_shape), "no padding and no long batches: stricter than the same sizes"),
-            (f"train `--cell {cell}` on CR, default `--adversarial {config_default_adversarial()}` (tokens/s)", f"{default:,.0f}",
+            (f"train `--cell {cell}` on CR, default `--adversarial {default_config['train']['adversarial']}` (tokens/s)", f"{default:,.0f}",
              "the same with `--adversarial 0`", f"{ours:,.0f}", ratio(default, ours),
              "the price of adversarial training: a second forward and backward a step"),
         ]  # fmt: skip
     return rows
 
 
-def fastest_tokens_per_second(config: dict) -> float:
-    return max(epoch["tokens"] / epoch["train_seconds"] for epoch in config["history"])
+def tokens_per_second(epoch: dict) -> float:
+    return epoch["tokens"] / epoch["train_seconds"]
 
 
-def config_default_adversarial() -> float:
-    from reviewcli.config import TrainConfig
-
-    return TrainConfig().adversarial
+def fastest_epoch(config: dict) -> dict:
+    """The epoch of config.json's history with the most training tokens/s."""
+    return max(config["history"], key=tokens_per_second)
 
 
 # --- 4. memory --------------------------------------------------------------------------------------

@@ -121,7 +121,6 @@ def test_train_command_saves_the_best_epoch_not_the_last(monkeypatch, tmp_path, 
     assert json.loads((out / "config.json").read_text())["metrics"]["best_epoch"] == 1
 
 
-
 def test_adversarial_perturbation_is_sized_per_review_and_follows_the_gradient():
     from reviewcli.training import adversarial_perturbation
 
