@@ -5,6 +5,7 @@
     .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
     .venv/bin/python bench/accuracy.py --encoder DIR        # the pretrained row fine-tunes DIR (no pretraining)
     .venv/bin/python bench/accuracy.py --table-only         # the table of what is stored, running nothing
+    .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli-gru --only-seed 14  # one run; processes add up
 
 Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
 Reads every folder of ../shared/data with train.jsonl and test.jsonl. Validation, wherever a system
@@ -380,6 +381,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--systems", help=f"comma-separated, of {', '.join(SYSTEMS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="1 seed; train ≤ 4,000, test ≤ 2,000 reviews")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
+    parser.add_argument("--only-seed", type=int, help="run just this one of the seeds, to split a system over processes")
     parser.add_argument("--encoder", type=Path, help="reuse this `reviewcli pretrain` output instead of pretraining")
     parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of stored results")
     args = parser.parse_args()
@@ -388,6 +390,8 @@ def parse_arguments() -> argparse.Namespace:
     if set(args.systems) - set(SYSTEMS):
         parser.error(f"--systems: choose from {', '.join(SYSTEMS)}")
     args.seeds = SEEDS[:1] if args.quick else tuple(range(SEEDS[0], SEEDS[0] + args.seeds))
+    if args.only_seed is not None and args.only_seed not in args.seeds:
+        parser.error(f"--only-seed: choose from {', '.join(map(str, args.seeds))}")
     return args
 
 
@@ -407,7 +411,7 @@ def main() -> None:
             for system in args.systems:
                 for seed in seeds_of(system, args.seeds):
                     record_key = key(folder.name, system, seed, mode, version, tag)
-                    if record_key in store:
+                    if record_key in store or args.only_seed not in (None, seed):
                         continue
                     log(f"{folder.name}: {system}, seed {seed}")
                     record = {"key": record_key, **run(system, data, seed, workdir, encoder)}
