@@ -5,7 +5,7 @@
     .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
     .venv/bin/python bench/accuracy.py --encoder DIR        # the pretrained row fine-tunes DIR (no pretraining)
     .venv/bin/python bench/accuracy.py --table-only         # the table of what is stored, running nothing
-    .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli-gru --only-seed 14  # one run; processes add up
+    .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli-gru --only-seed 14  # one run of one seed
 
 Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
 Reads every folder of ../shared/data with train.jsonl and test.jsonl. Validation, wherever a system
