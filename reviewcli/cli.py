@@ -67,7 +67,8 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except ReviewCliError as error:
-            raise fail(str(error), error.exit_code) from None
+            print(f"{error.prefix}: {error}", file=sys.stderr)
+            raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted.", 130) from None
 
@@ -101,6 +102,10 @@ PrecisionOption = Annotated[
 ]
 Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="P(positive) at or above which a review is positive.")]
 # options train and pretrain share (their defaults differ)
+Force = Annotated[bool, typer.Option("--force", help="Replace the model already in --out.")]
+Resume = Annotated[
+    bool, typer.Option("--resume", help="Go on from the checkpoint in --out of an interrupted run (same command and data).")
+]
 BatchSize = Annotated[int, typer.Option(min=1, help="Reviews per batch.", rich_help_panel="Training")]
 LearningRate = Annotated[float, typer.Option(min=0.0, help="Peak learning rate of AdamW.", rich_help_panel="Training")]
 MaxLength = Annotated[int, typer.Option(min=1, help="Tokens kept per review (start and end).", rich_help_panel="Data")]
@@ -111,6 +116,7 @@ MaxVocab = Annotated[int, typer.Option(min=3, help="Largest vocabulary, <pad> an
 @app.command()
 @user_errors
 def train(
+    context: typer.Context,
     data: Annotated[
         Optional[list[str]],
         typer.Argument(help="Files, folders (train/validation/test files) or Hugging Face dataset names. "
@@ -152,10 +158,15 @@ def train(
     device: DeviceOption = Device.auto,
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
-    out: Annotated[Optional[Path], typer.Option(help="Model directory to write. Default: models/<cell>.", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Model directory to write (after every epoch, with a checkpoint). Default: models/<cell>.", show_default=False)] = None,
+    force: Force = False,
+    resume: Resume = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Train a sentiment model on labelled reviews and save it as a model directory."""
+    """Train a sentiment model on labelled reviews and save it as a model directory.
+
+    Ctrl-C (or SIGTERM) stops at the next batch and keeps the best model so far and a checkpoint;
+    the same command with --resume goes on from there."""
     from reviewcli import commands
     from reviewcli.config import TrainConfig
     from reviewcli.data import Columns
@@ -173,10 +184,36 @@ def train(
     reporter = make_reporter(quiet)
     summary = commands.train(
         list(data or []), columns=Columns(text_column, label_column), model_options=model_options,
-        config=config, out=out or Path("models") / (cell or Cell.gru).value, reporter=reporter, vectors=vectors,
-        init=init, gradual=gradual, new_words=new_words,
+        config=config, out=out, reporter=reporter, vectors=vectors, init=init, gradual=gradual,
+        new_words=new_words, force=force, resume=resume, command=resume_command(context),
     )  # fmt: skip
     reporter.finish(summary)
+
+
+def resume_command(context: typer.Context) -> str:
+    """The command line being run, as the user gave it, with --resume: what continues this run."""
+    import shlex
+
+    words = ["reviewcli", context.info_name]
+    for param in context.command.params:
+        source = context.get_parameter_source(param.name)
+        if getattr(source, "name", None) != "COMMANDLINE" or param.name in ("force", "resume"):
+            continue
+        words += command_words(param, context.params.get(param.name))
+    return shlex.join([*words, "--resume"])
+
+
+def command_words(param, value) -> list[str]:
+    """One parameter as it would be typed."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    values = [v.value if isinstance(v, Enum) else str(v) for v in values]
+    if param.param_type_name == "argument":
+        return values
+    if param.is_flag:
+        if value:
+            return [param.opts[0]]
+        return [param.secondary_opts[0]] if param.secondary_opts else []
+    return [param.opts[0], *values]
 
 
 def given_options(**options) -> dict:
@@ -187,6 +224,7 @@ def given_options(**options) -> dict:
 @app.command()
 @user_errors
 def pretrain(
+    context: typer.Context,
     data: Annotated[
         list[str],
         typer.Argument(help="Unlabeled review text: .jsonl/.csv/.tsv files (text column found by name), .txt (a "
@@ -208,10 +246,15 @@ def pretrain(
     seed: Annotated[int, typer.Option(help="Same seed and text give the same encoder on the CPU.", rich_help_panel="Training")] = 13,
     device: DeviceOption = Device.auto,
     text_column: TextColumn = None,
-    out: Annotated[Path, typer.Option(help="Directory to write the encoder to (after every epoch).")] = Path("models/pretrained"),
+    out: Annotated[Optional[Path], typer.Option(help="Directory to write the encoder to (the best so far after every epoch, with a checkpoint). Default: models/pretrained.", show_default=False)] = None,
+    force: Force = False,
+    resume: Resume = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
-    """Pretrain the embedding and encoder as next-word language models on unlabeled reviews, for train --init."""
+    """Pretrain the embedding and encoder as next-word language models on unlabeled reviews, for train --init.
+
+    Ctrl-C (or SIGTERM) stops at the next batch and keeps a checkpoint; the same command with
+    --resume goes on from there."""
     from reviewcli import commands
     from reviewcli.config import TrainConfig
     from reviewcli.progress import make_reporter
@@ -226,8 +269,9 @@ def pretrain(
     )  # fmt: skip
     reporter = make_reporter(quiet)
     summary = commands.pretrain(
-        data, text_column=text_column, model_options=model_options, config=config, out=out, reporter=reporter
-    )
+        data, text_column=text_column, model_options=model_options, config=config, out=out, reporter=reporter,
+        force=force, resume=resume, command=resume_command(context),
+    )  # fmt: skip
     reporter.finish(summary)
 
 

@@ -1,24 +1,23 @@
-"""The three verbs as plain functions with keyword-only options; the CLI parses and renders around them."""
+"""The verbs as plain functions with keyword-only options; the CLI parses and renders around them.
 
-import time
+train and pretrain conduct the stages in reviewcli.stages: check --out, prepare data, build, fit, save."""
+
 from itertools import islice
 from pathlib import Path
 
-from reviewcli import artifacts
-from reviewcli.batching import encode_tokens
+from reviewcli import artifacts, checkpoint, outdir, stages
 from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.data import Columns, load_examples, training_data
-from reviewcli.errors import DataError, UsageError
+from reviewcli.data import Columns, load_examples
+from reviewcli.errors import UsageError
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
 from reviewcli.output import Writer
-from reviewcli.text import tokenize
-from reviewcli.vectors import embedding_dim, initialise, read_vectors
-from reviewcli.vocab import Vocabulary
+from reviewcli.vectors import embedding_dim
 
 
 def train(
-    sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path, reporter,
+    sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path | None, reporter,
     vectors: Path | None = None, init: Path | None = None, gradual: bool = False, new_words: bool = False,
+    force: bool = False, resume: bool = False, command: str = "reviewcli train --resume",
 ) -> dict:  # fmt: skip
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
 
@@ -26,88 +25,91 @@ def train(
     size, and an explicit different model_options["embedding_dim"] is a usage error.
     init: a model directory (from `pretrain`, or any sentiment model) whose vocabulary, embedding and
     encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing;
-    new_words: the training data's words missing from init's vocabulary join it."""
+    new_words: the training data's words missing from init's vocabulary join it.
+    out: None for models/<cell>; force: replace a model there; resume: go on from its checkpoint;
+    command: the command line that resumes this run, for the message when it is interrupted."""
+    check_fine_tuning(vectors, init, gradual, new_words)
+    if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
+        model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
+    start = stages.read_init(init) if init is not None else None  # a bad --init fails before the data, too
+    if start is not None:
+        model_options = options_from_init(init, start.config, model_options)
+    default_out = out is None
+    out = Path("models") / model_options.get("cell", "gru") if default_out else Path(out)
+    outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
+    with outdir.RunLock(out) as lock:
+        report_stale(lock, reporter)
+        data = stages.prepare_data(sources, columns, config, say=reporter.message, init=start, new_words=new_words)
+        from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
+        from reviewcli.model import count_parameters
+        from reviewcli.objectives import Classification
+        from reviewcli.training import Trainer
+
+        device = resolve_device(config.device)
+        keep_freed_memory()
+        built = stages.build_model(
+            data, model_options, seed=config.seed, say=reporter.message, vectors=vectors, init=start, gradual=gradual
+        )
+        model = built.model
+        objective = Classification(config, device, model.config.pad_index)
+        trainer = Trainer(model, objective, config, device, objective.steps(data.train), built.groups)
+        identity = run_identity(config, model.config, data.fingerprint, built.start)
+        run = stages.Run(out, artifacts.SENTIMENT_KIND, config, data.vocab, {**data.record, **built.start}, identity, command)
+        facts = {
+            "data": f"{len(data.train[0]):,} train, {len(data.validation[0]):,} validation reviews",
+            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(data.vocab):,}",
+            "device": str(device),
+        }
+        return conduct(run, trainer, data.train, data.validation, reporter, facts, resume=resume)
+
+
+def check_fine_tuning(vectors, init, gradual: bool, new_words: bool) -> None:
     if vectors is not None and init is not None:
         raise UsageError("--vectors and --init both set the embeddings; give one of them.")
     if init is None and (gradual or new_words):
         flag = "--gradual" if gradual else "--new-words"
         raise UsageError(f"{flag} changes how an --init model is fine-tuned; give --init DIR, or leave {flag} out.")
-    if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
-        model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
-    if init is not None:  # a bad --init fails before the data is read, too
-        init_config, vocab, weights = artifacts.load_encoder(init)
-        model_options = options_from_init(init, init_config, model_options)
-    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
-    from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
-    from reviewcli.model import SentimentModel, count_parameters, with_new_words
-    from reviewcli.training import Trainer, fine_tuning_groups, set_seed
 
-    device = resolve_device(config.device)
-    keep_freed_memory()
-    if train_set.dropped:
-        reporter.message(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
-    train_tokens = [tokenize(text) for text in train_set.texts]
-    if init is None:
-        vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
-    elif new_words:
-        known = len(vocab)
-        vocab = vocab.extended(train_tokens, min_freq=config.min_freq)
-        weights = with_new_words(weights, len(vocab) - known)
-        reporter.message(f"init: {len(vocab) - known:,} words of the training data joined the vocabulary of {known:,}")
-    train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
-    val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
-    set_seed(config.seed)
-    model = SentimentModel(ModelConfig(vocab_size=len(vocab), **model_options))
-    found, groups = None, None
-    if vectors is not None:
-        found = read_vectors(vectors, vocab, model.config.embedding_dim)
-        initialise(model.embedding, found, vocab.pad_index)
-        reporter.message(found.summary())
-    if init is not None:
-        model.load_state_dict(weights, strict=False)  # the head starts fresh
-        groups = fine_tuning_groups(model) if gradual else None
-        how = "; layers unfreeze one per epoch from the top" if gradual else ""
-        reporter.message(f"init: vocabulary, embedding and encoder from {init}{how}")
-    reporter.start({
-        "data": f"{len(train_set):,} train, {len(val_set):,} validation reviews",
-        "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(vocab):,}",
-        "device": str(device),
-    })  # fmt: skip
-    trainer = Trainer(model, config, device, groups)
-    started, tokens, train_seconds, history = time.perf_counter(), 0, 0.0, []
-    for result in trainer.fit((train_ids, train_set.labels), (val_ids, val_set.labels), on_step=reporter.step):
-        reporter.epoch(result)
-        history.append(vars(result))
-        tokens += result.tokens
-        train_seconds += result.train_seconds
-    seconds = time.perf_counter() - started
-    model.load_state_dict(trainer.best_state)
-    summary = {
-        "parameters": count_parameters(model),
-        "seconds": seconds,
-        "tokens_per_second": tokens / max(train_seconds, 1e-9),  # training steps, not validation
-        "best_epoch": trainer.best_epoch,
-        "best_val_accuracy": trainer.best_key[0],
-        "out": str(out),
+
+def report_stale(lock, reporter) -> None:
+    if lock.stale:
+        reporter.message(f"{lock.out}: cleared the lock of an earlier run (process {lock.stale}) that stopped without releasing it")
+
+
+def run_identity(config: TrainConfig, model_config, fingerprint: str, start: dict) -> dict:
+    """What a checkpoint must match to be resumed: every setting but the device, and the data."""
+    train = {k: v for k, v in config.to_dict().items() if k != "device"}
+    return {"train": train, "model": model_config.to_dict(), "data": fingerprint, "start": start}
+
+
+def conduct(run, trainer, train_data, validation_data, reporter, facts: dict, *, resume: bool) -> dict:
+    """Resume if asked, fit with Ctrl-C caught, summarise; the stages do the work."""
+    from reviewcli.interrupts import StopRequest
+    from reviewcli.model import count_parameters
+
+    if resume:
+        stages.resume(trainer, run)
+        position = trainer.position
+        reporter.message(f"resuming {run.out}: epoch {position.epoch}, after batch {position.done} of {trainer.steps_per_epoch}")
+    reporter.start(facts)
+
+    def tell(name: str) -> None:
+        reporter.message(f"{name}: stopping after this step to save the model and a checkpoint (again to quit at once)")
+
+    try:
+        with StopRequest(tell) as stop:
+            result = stages.fit(trainer, run, train_data, validation_data, reporter=reporter, should_stop=stop)
+    except KeyboardInterrupt:
+        kept = "what was saved last and its checkpoint" if checkpoint.exists(run.out) else "nothing from this run"
+        raise stages.Interrupted(f"stopped at once. {run.out} holds {kept}. Resume: {run.command}") from None
+    return {
+        "parameters": count_parameters(trainer.model),
+        "seconds": result.seconds,
+        "tokens_per_second": result.tokens_per_second,
+        "best_epoch": result.best_epoch,
+        "best_val_accuracy": result.best_val_accuracy,
+        "out": str(run.out),
     }
-    extra = {
-        "train": config.to_dict(),
-        "data": {
-            "sources": [str(s) for s in sources] or ["data/"],
-            "fingerprint": train_set.fingerprint(),
-            "train_examples": len(train_set),
-            "validation_examples": len(val_set),
-            "left_out_3_stars": train_set.dropped,
-            "vectors": found.record() if found else None,
-            "init": str(init) if init else None,
-            "gradual_unfreezing": gradual,
-            "new_words": new_words,
-        },
-        "metrics": {"validation_accuracy": trainer.best_key[0], "best_epoch": trainer.best_epoch},
-        "history": history,
-    }
-    artifacts.save(out, model, vocab, max_length=config.max_length, extra=extra)
-    return summary
 
 
 ARCHITECTURE = ("cell", "embedding_dim", "hidden", "layers", "bidirectional")
@@ -124,62 +126,42 @@ def options_from_init(init: Path, init_config: ModelConfig, model_options: dict)
 
 
 def pretrain(
-    sources: list[str], *, text_column: str | None, model_options: dict, config: TrainConfig, out: Path, reporter
-) -> dict:
+    sources: list[str], *, text_column: str | None, model_options: dict, config: TrainConfig, out: Path | None,
+    reporter, force: bool = False, resume: bool = False, command: str = "reviewcli pretrain --resume",
+) -> dict:  # fmt: skip
     """Unlabeled reviews -> vocabulary + embedding and encoder trained as language models, saved after
-    every epoch as a model directory of kind pretrained-encoder. -> summary."""
-    from reviewcli.pretraining import corpus_files, held_out, read_texts
+    every epoch (the best so far, by held-out loss) as a model directory of kind pretrained-encoder. -> summary."""
+    from reviewcli.pretraining import corpus_files, prepare_corpus
 
-    files = corpus_files(sources)
-    texts = read_texts(files, text_column, reporter.message)
-    if not texts:
-        raise DataError(f"no review text in {', '.join(map(str, files))}.")
-    from reviewcli.device import keep_freed_memory, resolve_device
-    from reviewcli.language_model import LanguageModel
-    from reviewcli.model import count_parameters
-    from reviewcli.pretraining import Pretrainer
-    from reviewcli.training import set_seed
+    corpus_files(sources)  # missing files and test splits are refused before --out is looked at
+    default_out = out is None
+    out = Path("models/pretrained") if default_out else Path(out)
+    outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
+    with outdir.RunLock(out) as lock:
+        report_stale(lock, reporter)
+        corpus = prepare_corpus(sources, text_column, config, reporter.message)
+        from reviewcli.device import keep_freed_memory, resolve_device
+        from reviewcli.language_model import LanguageModel
+        from reviewcli.model import count_parameters
+        from reviewcli.objectives import LanguageModelling
+        from reviewcli.training import Trainer, set_seed
 
-    device = resolve_device(config.device)
-    keep_freed_memory()
-    tokens = [tokenize(text) for text in texts]
-    vocab = Vocabulary.build(tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
-    encoded = [encode_tokens(review, vocab, config.max_length) for review in tokens]
-    counts = [0] * len(vocab)
-    for review in encoded:
-        for index in review:
-            counts[index] += 1
-    train_ids, val_ids = held_out(encoded, config.seed)
-    set_seed(config.seed)
-    model = LanguageModel(ModelConfig(vocab_size=len(vocab), **model_options), counts)
-    reporter.start({
-        "data": f"{len(texts):,} reviews, {sum(counts):,} tokens from {len(files)} files ({len(val_ids):,} held out)",
-        "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(vocab):,}",
-        "device": str(device),
-    })  # fmt: skip
-    trainer = Pretrainer(model, config, device)
-    started, tokens_seen, train_seconds, history = time.perf_counter(), 0, 0.0, []
-    for result in trainer.fit(train_ids, val_ids, on_step=reporter.step):
-        reporter.epoch(result)
-        history.append(vars(result))
-        tokens_seen += result.tokens
-        train_seconds += result.train_seconds
-        extra = {
-            "kind": artifacts.ENCODER_KIND,
-            "train": config.to_dict(),
-            "data": {"sources": [str(f) for f in files], "reviews": len(texts), "tokens": sum(counts)},
-            "metrics": {"next_word_loss": result.val_loss, "epochs": result.epoch},
-            "history": history,
+        device = resolve_device(config.device)
+        keep_freed_memory()
+        set_seed(config.seed)
+        model = LanguageModel(ModelConfig(vocab_size=len(corpus.vocab), **model_options), corpus.counts)
+        objective = LanguageModelling(config, device, model.config.pad_index, model.config.bidirectional)
+        trainer = Trainer(model, objective, config, device, objective.steps(corpus.train))
+        identity = run_identity(config, model.config, corpus.fingerprint, {})
+        run = stages.Run(out, artifacts.ENCODER_KIND, config, corpus.vocab, corpus.record, identity, command)
+        record = corpus.record
+        facts = {
+            "data": f"{record['reviews']:,} reviews, {record['tokens']:,} tokens from {len(record['sources'])} files "
+            f"({record['held_out']:,} held out)",
+            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(corpus.vocab):,}",
+            "device": str(device),
         }
-        artifacts.save(out, model, vocab, max_length=config.max_length, extra=extra)  # each epoch: Ctrl-C keeps it
-    return {
-        "parameters": count_parameters(model),
-        "seconds": time.perf_counter() - started,
-        "tokens_per_second": tokens_seen / max(train_seconds, 1e-9),
-        "best_epoch": len(history),
-        "best_val_accuracy": history[-1]["val_accuracy"],
-        "out": str(out),
-    }
+        return conduct(run, trainer, corpus.train, corpus.validation, reporter, facts, resume=resume)
 
 
 def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):

@@ -5,6 +5,7 @@ class ReviewCliError(Exception):
     """A failure the user can act on. `exit_code` 1 means a runtime error."""
 
     exit_code = 1
+    prefix = "Error"  # the CLI prints "Error: <message>"
 
 
 class UsageError(ReviewCliError):
@@ -21,5 +22,11 @@ class DataError(ReviewCliError):
 
 class ModelError(ReviewCliError):
     """A model directory is missing, incomplete, or from a newer format."""
+
+    exit_code = 1
+
+
+class OutputError(ReviewCliError):
+    """A model directory could not be written (disk full, read-only file system)."""
 
     exit_code = 1

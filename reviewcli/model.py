@@ -152,9 +152,17 @@ class SentimentModel(EmbeddedEncoder):
         # max and mean pooled states, concatenated
         self.head = nn.Linear(2 * directions * config.hidden, 1)
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,)."""
-        return self.classify(self.embed(ids), lengths)
+    def forward(
+        self, ids: torch.Tensor, lengths: torch.Tensor, *, perturbation: torch.Tensor | None = None,
+        keep_embedded: bool = False,
+    ):  # fmt: skip
+        """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> logits (B,).
+
+        perturbation: (T, B, E) added to the word vectors first (adversarial training);
+        keep_embedded: return (logits, the (T, B, E) word vectors) so a caller can take their gradient."""
+        embedded = self.embed(ids)
+        logits = self.classify(embedded if perturbation is None else embedded + perturbation, lengths)
+        return (logits, embedded) if keep_embedded else logits
 
     def classify(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """embedded (T, B, E) word vectors, as from embed(), lengths (B,) -> logits (B,). Adversarial

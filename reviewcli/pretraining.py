@@ -4,18 +4,19 @@ Only text is read, never labels, and never a test split: a folder gives its trai
 files, and a file named like a test or validation split is refused.
 """
 
-import math
+import hashlib
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from reviewcli.batching import batches
+from reviewcli.batching import encode_tokens
 from reviewcli.config import TrainConfig
-from reviewcli.device import autocast
-from reviewcli.errors import UsageError
+from reviewcli.errors import DataError, UsageError
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
-from reviewcli.training import EpochResult, Step, warmup_then_decay
+from reviewcli.stages import describe_source
+from reviewcli.text import tokenize
+from reviewcli.vocab import Vocabulary
 
 CORPUS_STEMS = ("train", "unlabeled", "unlabelled")
 HELD_OUT_STEMS = ("test", "dev", "validation", "valid", "val")
@@ -65,59 +66,39 @@ def held_out(encoded: list[list[int]], seed: int) -> tuple[list[list[int]], list
     return [encoded[i] for i in order[count:]], [encoded[i] for i in order[:count]]
 
 
-class Pretrainer:
-    """Fits a LanguageModel; yields an EpochResult per epoch (accuracy: the next word outscored
-    every sampled alternative)."""
+@dataclass
+class PreparedCorpus:
+    """Unlabeled reviews encoded with a vocabulary built from them, 2% held out."""
 
-    def __init__(self, model, config: TrainConfig, device):
-        import torch
+    vocab: Vocabulary
+    train: list[list[int]]
+    validation: list[list[int]]
+    counts: list[int]  # occurrences of each vocabulary id, for the sampled softmax
+    record: dict  # config.json's "data" section
 
-        self.model = model.to(device)
-        self.config = config
-        self.device = device
-        self.parameters = list(model.parameters())
-        self.optimizer = torch.optim.AdamW(
-            self.parameters, lr=config.lr, weight_decay=config.weight_decay, fused=device.type in ("cpu", "cuda")
-        )
+    @property
+    def fingerprint(self) -> str:
+        return self.record["fingerprint"]
 
-    def fit(self, train: list, validation: list, on_step=None) -> Iterator[EpochResult]:
-        steps = math.ceil(len(train) / self.config.batch_size) * self.config.epochs
-        scheduler = warmup_then_decay(self.optimizer, steps)
-        lowest = math.inf
-        for epoch in range(1, self.config.epochs + 1):
-            started = time.perf_counter()
-            rng = random.Random(self.config.seed * 1000 + epoch)
-            loss, accuracy, tokens = self.run_epoch(epoch, train, rng, scheduler, on_step)
-            train_seconds = time.perf_counter() - started
-            val_loss, val_accuracy, _ = self.run_epoch(epoch, validation, None, None, None)
-            best, lowest = val_loss < lowest, min(lowest, val_loss)
-            yield EpochResult(
-                epoch, loss, accuracy, val_loss, val_accuracy, time.perf_counter() - started, train_seconds, tokens, best
-            )
 
-    def run_epoch(self, epoch, encoded, rng, scheduler, on_step) -> tuple[float, float, int]:
-        """One pass; trains when a scheduler is given, else only measures. -> per-word loss, accuracy, tokens."""
-        import torch
-
-        training = scheduler is not None
-        self.model.train(training)
-        total_loss, correct, words, tokens = 0.0, 0, 0, 0
-        # lengths padded to a multiple of 8: few distinct shapes keep oneDNN's per-shape caches, and
-        # so memory, bounded (up to 400 shapes otherwise); padding changes no result
-        order = list(batches(encoded, None, self.config.batch_size, self.model.config.pad_index, rng, multiple=8))
-        for done, (_, ids, lengths, _) in enumerate(order, start=1):
-            with torch.set_grad_enabled(training), autocast(self.device):
-                loss, hits = self.model(ids.to(self.device), lengths)
-            predicted = int(lengths.sum()) - len(lengths)  # forward: words 2..n of each review
-            predicted *= 2 if self.model.config.bidirectional else 1
-            if training and predicted:
-                self.optimizer.zero_grad(set_to_none=True)
-                (loss.float() / predicted).backward()
-                torch.nn.utils.clip_grad_norm_(self.parameters, self.config.clip, foreach=True)
-                self.optimizer.step()
-                scheduler.step()
-            total_loss, correct, words = total_loss + loss.item(), correct + int(hits), words + predicted
-            tokens += int(lengths.sum())
-            if on_step is not None:
-                on_step(Step(epoch, done, len(order), total_loss / max(words, 1), correct / max(words, 1)))
-        return total_loss / max(words, 1), correct / max(words, 1), tokens
+def prepare_corpus(sources: list[str], text_column: str | None, config: TrainConfig, say) -> PreparedCorpus:
+    files = corpus_files(sources)
+    texts = read_texts(files, text_column, say)
+    if not texts:
+        raise DataError(f"no review text in {', '.join(map(str, files))}.")
+    tokens = [tokenize(text) for text in texts]
+    vocab = Vocabulary.build(tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
+    encoded = [encode_tokens(review, vocab, config.max_length) for review in tokens]
+    counts = [0] * len(vocab)
+    for review in encoded:
+        for index in review:
+            counts[index] += 1
+    train, validation = held_out(encoded, config.seed)
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode() + b"\n")
+    record = {
+        "sources": [describe_source(f) for f in files], "reviews": len(texts), "tokens": sum(counts),
+        "held_out": len(validation), "fingerprint": digest.hexdigest()[:16],
+    }  # fmt: skip
+    return PreparedCorpus(vocab, train, validation, counts, record)

@@ -17,12 +17,39 @@ def make_reporter(quiet: bool):
     return RichReporter() if stderr_is_terminal() else PlainReporter()
 
 
+def silence_stderr() -> None:
+    """stderr's reader is gone (`2>&1 | head -2`): later writes go nowhere instead of failing, so a
+    run that can still save its model is never stopped by its progress output."""
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)
+
+
+def never_fails(method):
+    """A reporter method that, when stderr is closed, silences it and carries on."""
+
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except OSError:  # BrokenPipeError, or EBADF for a closed descriptor
+            silence_stderr()
+
+    guarded.__name__, guarded.__doc__ = method.__name__, method.__doc__
+    return guarded
+
+
 class QuietReporter:
     def start(self, facts: dict) -> None: ...
     def step(self, step: Step) -> None: ...
     def epoch(self, result: EpochResult) -> None: ...
     def finish(self, summary: dict) -> None: ...
     def message(self, text: str) -> None: ...
+    def close(self) -> None:
+        """The run stopped: no bar is left on the screen."""
 
 
 def epoch_line(r: EpochResult) -> str:
@@ -46,13 +73,16 @@ def summary_lines(summary: dict) -> list[str]:
 class PlainReporter(QuietReporter):
     """One line per epoch, for logs and CI."""
 
+    @never_fails
     def message(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
+    @never_fails
     def start(self, facts: dict) -> None:
         for key, value in facts.items():
             self.message(f"{key}: {value}")
 
+    @never_fails
     def step(self, step: Step) -> None:
         """A line per tenth of a long epoch, so a log shows the run is alive."""
         tenth = step.total // 10
@@ -61,9 +91,11 @@ class PlainReporter(QuietReporter):
                 f"epoch {step.epoch}: {step.done}/{step.total} batches, loss {step.loss:.4f} acc {step.accuracy:.4f}"
             )
 
+    @never_fails
     def epoch(self, result: EpochResult) -> None:
         self.message(epoch_line(result))
 
+    @never_fails
     def finish(self, summary: dict) -> None:
         for line in summary_lines(summary):
             self.message(line)
@@ -79,9 +111,11 @@ class RichReporter(PlainReporter):
         self.bar = None
         self.task = None
 
+    @never_fails
     def message(self, text: str) -> None:
         self.console.print(text, markup=False, highlight=False)
 
+    @never_fails
     def step(self, step: Step) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -95,12 +129,17 @@ class RichReporter(PlainReporter):
             self.task = self.bar.add_task("train", total=step.total, epoch=step.epoch, loss=0.0, acc=0.0)
         self.bar.update(self.task, completed=step.done, loss=step.loss, acc=step.accuracy)
 
-    def epoch(self, result: EpochResult) -> None:
-        from rich.table import Table
-
+    @never_fails
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+
+    @never_fails
+    def epoch(self, result: EpochResult) -> None:
+        from rich.table import Table
+
+        self.close()
         # One row per epoch under a header printed once, so the rows line up as one table.
         table = Table(box=None, show_header=result.epoch == 1, header_style="bold")
         for name, width in (("epoch", 5), ("loss", 7), ("acc", 7), ("val loss", 8), ("val acc", 7),
@@ -113,6 +152,7 @@ class RichReporter(PlainReporter):
         )  # fmt: skip
         self.console.print(table)
 
+    @never_fails
     def finish(self, summary: dict) -> None:
         from rich.panel import Panel
 

@@ -1,21 +1,19 @@
-"""The training loop: AdamW, warmup then linear decay, clipping, early stopping on validation.
+"""The one training loop of train and pretrain: AdamW, warmup then linear decay, clipping, the best
+epoch kept, early stopping; it can stop at any step boundary and go on from there.
 
-It never prints and never touches files: it yields one EpochResult per epoch and reports batches
-through `on_step`; the caller decides what to show and what to save.
+What a step computes (the loss and its backward pass) belongs to an objective (reviewcli.objectives);
+the loop knows nothing of the model. It never prints and never touches files: it yields one
+EpochResult per epoch, reports batches through `on_step`, stops when `should_stop()` says so, and
+`state()` / `load_state()` hold everything a checkpoint needs to continue bit for bit.
 """
 
 import copy
-import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from reviewcli.batching import batches
 from reviewcli.config import TrainConfig
-from reviewcli.device import autocast
-from reviewcli.inference import score
-from reviewcli.metrics import accuracy, log_loss
 
 
 @dataclass
@@ -40,6 +38,37 @@ class Step:
     total: int
     loss: float
     accuracy: float
+
+
+@dataclass
+class StepStats:
+    """What one training step saw: summed loss, correct predictions, predictions made, tokens read.
+    count 0 means nothing was predicted, and the optimizer does not step."""
+
+    loss: float
+    correct: int
+    count: int
+    tokens: int
+
+
+@dataclass
+class Position:
+    """Where a run stands: the epoch under way and the sums over its batches done so far."""
+
+    epoch: int = 1
+    done: int = 0  # batches of this epoch already trained
+    loss: float = 0.0
+    correct: int = 0
+    count: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # training seconds spent in this epoch
+
+    def add(self, stats: StepStats) -> None:
+        self.done += 1
+        self.loss += stats.loss
+        self.correct += stats.correct
+        self.count += stats.count
+        self.tokens += stats.tokens
 
 
 def warmup_then_decay(optimizer, total_steps: int, groups: list[dict] | None = None, steps_per_epoch: int = 1):
@@ -80,13 +109,6 @@ def fine_tuning_groups(model, decay: float = 2.6) -> list[dict]:
     return groups
 
 
-def adversarial_perturbation(embedded, grad, size: float):
-    """(T, B, E) word vectors and the loss gradient at them -> a (T, B, E) step along the gradient
-    whose norm, review by review, is `size` times the norm of the review's vectors."""
-    direction = grad / grad.norm(dim=(0, 2), keepdim=True).clamp_min(1e-12)
-    return direction * (size * embedded.norm(dim=(0, 2), keepdim=True))
-
-
 def set_seed(seed: int) -> None:
     import torch
 
@@ -94,108 +116,149 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-class Trainer:
-    """Fits a SentimentModel; keeps the weights of the best validation epoch in `best_state`.
+def never() -> bool:
+    return False
 
+
+class Trainer:
+    """Fits a model with an objective; keeps the weights of the best validation epoch in `best_state`.
+
+    steps_per_epoch: batches in one pass over the training data (objective.steps(train)); the
+    learning-rate schedule spans steps_per_epoch * config.epochs steps.
     groups: optional parameter groups, each {"params", "lr_scale", "from_epoch"}: its learning rate
     is lr * lr_scale, and zero before epoch from_epoch (see fine_tuning_groups). Default: one group.
     """
 
-    def __init__(self, model, config: TrainConfig, device, groups: list[dict] | None = None):
+    def __init__(self, model, objective, config: TrainConfig, device, steps_per_epoch: int, groups=None):
         import torch
 
         self.model = model.to(device)
+        self.objective = objective
         self.config = config
         self.device = device
+        self.steps_per_epoch = steps_per_epoch
         self.groups = groups or [{"params": list(model.parameters()), "lr_scale": 1.0, "from_epoch": 1}]
         # fused: one kernel for all parameters instead of several per tensor
         self.optimizer = torch.optim.AdamW(
             [{"params": group["params"]} for group in self.groups], lr=config.lr, weight_decay=config.weight_decay,
             fused=device.type in ("cpu", "cuda"),
         )  # fmt: skip
+        self.scheduler = warmup_then_decay(self.optimizer, steps_per_epoch * config.epochs, groups, steps_per_epoch)
         self.parameters = [p for group in self.groups for p in group["params"]]
+        self.position = Position()
         self.best_state = None
         self.best_epoch = 0
-        self.best_key = (-1.0, 0.0)
+        self.best_key = None
+        self.history: list[dict] = []
+        self.finished = False  # every epoch ran, or early stopping ended the run
+        self.interrupted = False  # should_stop() ended fit() inside an epoch or between epochs
 
-    def fit(
-        self, train: tuple[list, list], validation: tuple[list, list], on_step: Callable[[Step], None] | None = None
-    ) -> Iterator[EpochResult]:
-        """train/validation: (encoded reviews, labels). Stops after `patience` epochs without gain."""
-        steps_per_epoch = math.ceil(len(train[0]) / self.config.batch_size)
-        scheduler = warmup_then_decay(self.optimizer, steps_per_epoch * self.config.epochs, self.groups, steps_per_epoch)
-        for epoch in range(1, self.config.epochs + 1):
+    def fit(self, train, validation, on_step: Callable[[Step], None] | None = None, should_stop=never) -> Iterator[EpochResult]:
+        """Trains from `position` on. Stops after `patience` epochs without gain, or at the next step
+        boundary once should_stop() is true (then `interrupted` is set and state() can resume)."""
+        self.interrupted = False
+        while not self.finished:
             started = time.perf_counter()
-            rng = random.Random(self.config.seed * 1000 + epoch)
-            loss, accuracy, tokens = self.train_epoch(epoch, train, rng, scheduler, on_step)
-            train_seconds = time.perf_counter() - started
-            val_loss, val_accuracy = self.validate(*validation)
-            improved = self.keep_if_best(epoch, val_accuracy, val_loss)
-            yield EpochResult(
-                epoch, loss, accuracy, val_loss, val_accuracy, time.perf_counter() - started, train_seconds, tokens,
-                improved,
-            )
-            if epoch - self.best_epoch >= self.config.patience and epoch >= self.last_unfreezing():
-                break
+            if not self.train_epoch(train, on_step, should_stop):
+                self.interrupted = True
+                return
+            train_seconds = self.position.seconds
+            result = self.end_epoch(validation, train_seconds, time.perf_counter() - started)
+            yield result
+
+    def train_epoch(self, train, on_step, should_stop) -> bool:
+        """The rest of the current epoch's batches. -> False when stopped before its end."""
+        position = self.position
+        rng = random.Random(self.config.seed * 1000 + position.epoch)  # each epoch's order from the seed alone
+        base, started = position.seconds, time.perf_counter()
+        order = self.objective.batches(train, rng)  # building the batches counts as training time
+        self.model.train()
+        for batch in order[position.done :]:
+            if should_stop():
+                return False
+            self.step(batch)
+            position.seconds = base + time.perf_counter() - started
+            if on_step is not None:
+                count = max(position.count, 1)
+                on_step(Step(position.epoch, position.done, len(order), position.loss / count, position.correct / count))
+        return True
+
+    def step(self, batch) -> None:
+        import torch
+
+        self.optimizer.zero_grad(set_to_none=True)
+        stats = self.objective.train_step(self.model, batch)
+        if stats.count:
+            # foreach: one multi-tensor norm and scale instead of one of each per tensor (-15% here)
+            torch.nn.utils.clip_grad_norm_(self.parameters, self.config.clip, foreach=True)
+            self.optimizer.step()
+            self.scheduler.step()
+        self.position.add(stats)
+
+    def end_epoch(self, validation, train_seconds: float, seconds_so_far: float) -> EpochResult:
+        """Validate, keep the weights if best, decide on early stopping, move to the next epoch."""
+        started = time.perf_counter()
+        position = self.position
+        val_loss, val_accuracy = self.objective.validate(self.model, validation)
+        improved = self.keep_if_best(position.epoch, self.objective.key(val_loss, val_accuracy))
+        count = max(position.count, 1)
+        result = EpochResult(
+            position.epoch, position.loss / count, position.correct / count, val_loss, val_accuracy,
+            seconds_so_far + time.perf_counter() - started, train_seconds, position.tokens, improved,
+        )  # fmt: skip
+        self.history.append(asdict(result))
+        patience_spent = position.epoch - self.best_epoch >= self.config.patience
+        self.finished = position.epoch >= self.config.epochs or (patience_spent and position.epoch >= self.last_unfreezing())
+        self.position = Position(epoch=position.epoch + 1)
+        return result
 
     def last_unfreezing(self) -> int:
         """Early stopping waits until every group trains: a head-only epoch says little."""
         return max(group["from_epoch"] for group in self.groups)
 
-    def train_epoch(self, epoch, train, rng, scheduler, on_step):
-        import torch
-
-        encoded, labels = train
-        model, loss_fn = self.model, torch.nn.BCEWithLogitsLoss(reduction="sum")
-        model.train()
-        total_loss, correct, seen, tokens = 0.0, 0, 0, 0
-        order = list(batches(encoded, labels, self.config.batch_size, model.config.pad_index, rng))
-        for done, (_, ids, lengths, targets) in enumerate(order, start=1):
-            ids, targets = ids.to(self.device), targets.to(self.device)
-            with autocast(self.device):
-                embedded = model.embed(ids)
-                logits = model.classify(embedded, lengths).float()
-                loss = loss_fn(logits, targets)
-            self.optimizer.zero_grad(set_to_none=True)
-            if self.config.adversarial:
-                embedded.retain_grad()
-            (loss / len(targets)).backward()
-            if self.config.adversarial:
-                self.adversarial_backward(ids, lengths, targets, embedded, loss_fn)
-            # foreach: one multi-tensor norm and scale instead of one of each per tensor (-15% here)
-            torch.nn.utils.clip_grad_norm_(self.parameters, self.config.clip, foreach=True)
-            self.optimizer.step()
-            scheduler.step()
-            total_loss += loss.item()
-            correct += int(((logits > 0).float() == targets).sum())
-            seen += len(targets)
-            tokens += int(lengths.sum())
-            if on_step is not None:
-                on_step(Step(epoch, done, len(order), total_loss / seen, correct / seen))
-        return total_loss / seen, correct / seen, tokens
-
-    def adversarial_backward(self, ids, lengths, targets, embedded, loss_fn) -> None:
-        """Adds the gradient of the loss on adversarially perturbed word vectors (Miyato et al. 2017):
-        each review's vectors move along the loss gradient by `adversarial` times their own norm.
-        Relative to that norm, the model cannot escape the perturbation by growing its embeddings;
-        and as the norm grows with the square root of the length, each word of a short review moves
-        as far as each word of a long one."""
-        perturbation = adversarial_perturbation(embedded.detach(), embedded.grad, self.config.adversarial)
-        with autocast(self.device):
-            logits = self.model.classify(self.model.embed(ids) + perturbation, lengths).float()
-            loss = loss_fn(logits, targets)
-        (loss / len(targets)).backward()
-
-    def validate(self, encoded: list, labels: list) -> tuple[float, float]:
-        """Validation loss and accuracy, counted over reviews (not a mean of batch means)."""
-        probabilities = score(self.model, encoded, batch_size=self.config.batch_size * 2, device=self.device)
-        return log_loss(labels, probabilities), accuracy(labels, probabilities)
-
-    def keep_if_best(self, epoch: int, val_accuracy: float, val_loss: float) -> bool:
-        key = (val_accuracy, -val_loss)  # accuracy first; lower loss breaks ties
-        if key <= self.best_key:
+    def keep_if_best(self, epoch: int, key: tuple) -> bool:
+        if self.best_key is not None and key <= self.best_key:
             return False
         self.best_key, self.best_epoch = key, epoch
         self.best_state = copy.deepcopy({k: v.detach().cpu() for k, v in self.model.state_dict().items()})
         return True
 
+    @property
+    def epochs_done(self) -> int:
+        return self.position.epoch - 1
+
+    def state(self) -> dict:
+        """Everything to continue this run exactly: weights, optimizer, schedule, RNGs, position, best."""
+        import torch
+
+        rng = {"python": random.getstate(), "torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "model": {k: v.detach().cpu() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": {k: v for k, v in self.scheduler.state_dict().items() if k != "lr_lambdas"},
+            "rng": rng,
+            "position": asdict(self.position),
+            "best": {"state": self.best_state, "epoch": self.best_epoch, "key": self.best_key},
+            "history": self.history,
+            "finished": self.finished,
+        }
+
+    def load_state(self, state: dict) -> None:
+        """The inverse of state(); the model, optimizer and groups must be built as for that run."""
+        import torch
+
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict({**state["scheduler"], "lr_lambdas": [None] * len(self.optimizer.param_groups)})
+        random.setstate(state["rng"]["python"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        self.position = Position(**state["position"])
+        best = state["best"]
+        self.best_state, self.best_epoch = best["state"], best["epoch"]
+        self.best_key = tuple(best["key"]) if best["key"] is not None else None
+        self.history = list(state["history"])
+        self.finished = state["finished"]

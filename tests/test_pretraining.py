@@ -27,7 +27,7 @@ def encoder_dir(tmp_path_factory):
 def test_pretrain_writes_an_encoder_directory(encoder_dir):
     config = json.loads((encoder_dir / "config.json").read_text())
     assert config["kind"] == "pretrained-encoder"
-    assert config["data"]["sources"] == [str(DATA / "train.jsonl")]
+    assert config["data"]["sources"] == ["train.jsonl"]  # never the build machine's absolute path
     assert [epoch["epoch"] for epoch in config["history"]] == [1, 2]
     weights = load_file(encoder_dir / "model.safetensors")
     assert "embedding.weight" in weights and "encoder.backward_rnns.0.weight_hh_l0" in weights
@@ -96,48 +96,63 @@ def test_an_encoder_cannot_predict(encoder_dir):
     assert "train DATA --init" in result.stderr
 
 
-def test_train_init_takes_vocabulary_architecture_and_weights(encoder_dir, small_train, tmp_path, monkeypatch):
-    """The fine-tuned model keeps the encoder's vocabulary and sizes, and starts from its weights."""
-    import reviewcli.training as training
+def init_stages(encoder_dir, small_train, *, gradual=False, new_words=False):
+    """The data and model stages as `train --init` runs them."""
+    from reviewcli import stages
+    from reviewcli.commands import options_from_init
+    from reviewcli.config import TrainConfig
+    from reviewcli.data import Columns
 
-    started = {}
-    real_trainer = training.Trainer
+    said = []
+    init = stages.read_init(encoder_dir)
+    config = TrainConfig(min_freq=1)
+    data = stages.prepare_data([str(small_train)], Columns(), config, say=said.append, init=init, new_words=new_words)
+    options = options_from_init(encoder_dir, init.config, {})
+    built = stages.build_model(data, options, seed=1, say=said.append, init=init, gradual=gradual)
+    return data, built, said
 
-    def spy(model, config, device, groups=None):
-        started["embedding"] = model.embedding.weight.detach().clone()
-        started["groups"] = groups
-        return real_trainer(model, config, device, groups)
 
-    monkeypatch.setattr(training, "Trainer", spy)
+def test_train_init_starts_from_the_encoder_weights(encoder_dir, small_train):
+    data, built, said = init_stages(encoder_dir, small_train)
+    pretrained = load_file(encoder_dir / "model.safetensors")
+    assert torch.equal(built.model.embedding.weight, pretrained["embedding.weight"])
+    assert torch.equal(built.model.encoder.forward_rnns[0].weight_hh_l0, pretrained["encoder.forward_rnns.0.weight_hh_l0"])
+    assert built.groups is None  # by default every weight trains from the first step
+    assert said == [f"init: vocabulary, embedding and encoder from {encoder_dir}"]
+
+
+def test_train_init_takes_vocabulary_and_architecture(encoder_dir, small_train, tmp_path):
     out = tmp_path / "fine-tuned"
     result = invoke(["train", small_train, "--init", encoder_dir, "--epochs", "3", "--out", out, "--device", "cpu"])
     assert result.exit_code == 0, result.output
     assert f"init: vocabulary, embedding and encoder from {encoder_dir}" in result.stderr
-    pretrained = load_file(encoder_dir / "model.safetensors")
-    assert torch.equal(started["embedding"], pretrained["embedding.weight"])
-    assert started["groups"] is None  # by default every weight trains from the first step
+    assert "model: gru," in result.stderr and "saved to: " + str(out) in result.stderr
     config = json.loads((out / "config.json").read_text())
     assert config["model"]["hidden"] == 8 and config["model"]["embedding_dim"] == 8
     assert (out / "vocab.json").read_text() == (encoder_dir / "vocab.json").read_text()
     assert config["data"]["init"] == str(encoder_dir)
 
 
-def test_train_init_gradual_unfreezes_layer_by_layer(encoder_dir, small_train, tmp_path, monkeypatch):
-    import reviewcli.training as training
+def test_train_init_without_out_saves_under_the_init_models_cell(tmp_path, small_train, monkeypatch):
+    """--init of an LSTM says model: lstm and saves to models/lstm, not to models/gru."""
+    encoder = tmp_path / "lstm-encoder"
+    result = invoke(["pretrain", small_train, *PRETRAIN_TINY, "--cell", "lstm", "--epochs", "1", "--out", encoder, "-q"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.chdir(tmp_path)
+    result = invoke(["train", small_train, "--init", encoder, "--epochs", "1", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert "model: lstm," in result.stderr
+    assert json.loads((tmp_path / "models" / "lstm" / "config.json").read_text())["model"]["cell"] == "lstm"
+    assert not (tmp_path / "models" / "gru").exists()
 
-    seen = {}
-    real_trainer = training.Trainer
 
-    def spy(model, config, device, groups=None):
-        seen["groups"] = groups
-        return real_trainer(model, config, device, groups)
-
-    monkeypatch.setattr(training, "Trainer", spy)
+def test_train_init_gradual_unfreezes_layer_by_layer(encoder_dir, small_train, tmp_path):
+    _, built, said = init_stages(encoder_dir, small_train, gradual=True)
+    assert [g["from_epoch"] for g in built.groups] == [1, 2, 3]
+    assert "layers unfreeze one per epoch" in said[-1]
     out = tmp_path / "gradual"
     result = invoke(["train", small_train, "--init", encoder_dir, "--gradual", "--epochs", "3", "--out", out])
     assert result.exit_code == 0, result.output
-    assert "layers unfreeze one per epoch" in result.stderr
-    assert [g["from_epoch"] for g in seen["groups"]] == [1, 2, 3]
     assert json.loads((out / "config.json").read_text())["data"]["gradual_unfreezing"] is True
 
 
@@ -173,41 +188,37 @@ def test_fine_tuning_groups_unfreeze_from_the_top_with_smaller_rates():
 def test_frozen_groups_do_not_move_in_their_first_epochs(small_train):
     """Before its from_epoch a group's learning rate is zero, so its weights stay as they were."""
     from reviewcli.config import TrainConfig
+    from reviewcli.objectives import Classification
     from reviewcli.training import Trainer
 
     model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4))
     before = model.embedding.weight.detach().clone()
+    head_before = model.head.weight.detach().clone()
     config = TrainConfig(batch_size=8, epochs=2, patience=5)
-    trainer = Trainer(model, config, torch.device("cpu"), fine_tuning_groups(model))
     data = ([[2 + i % 5, 3, 4] for i in range(16)], [i % 2 for i in range(16)])
+    objective = Classification(config, torch.device("cpu"))
+    trainer = Trainer(model, objective, config, torch.device("cpu"), objective.steps(data), fine_tuning_groups(model))
     list(trainer.fit(data, data))
     assert torch.equal(model.embedding.weight, before)  # the embedding starts in epoch 3
+    assert not torch.equal(model.head.weight, head_before)  # the head trained from epoch 1
 
 
-def test_train_init_new_words_join_the_vocabulary_at_the_mean_embedding(encoder_dir, small_train, tmp_path, monkeypatch):
-    import reviewcli.training as training
-
-    started = {}
-    real_trainer = training.Trainer
-
-    def spy(model, config, device, groups=None):
-        started["embedding"] = model.embedding.weight.detach().clone()
-        return real_trainer(model, config, device, groups)
-
-    monkeypatch.setattr(training, "Trainer", spy)
+def test_train_init_new_words_join_the_vocabulary_at_the_mean_embedding(encoder_dir, small_train, tmp_path):
+    data, built, said = init_stages(encoder_dir, small_train, new_words=True)
+    old = json.loads((encoder_dir / "vocab.json").read_text())
+    new = data.vocab.tokens
+    added = len(new) - len(old)
+    assert added > 0 and new[: len(old)] == old and not set(new[len(old) :]) & set(old)
+    assert f"init: {added:,} words of the training data joined" in said[0]
+    pretrained = load_file(encoder_dir / "model.safetensors")["embedding.weight"]
+    embedding = built.model.embedding.weight.detach()
+    assert torch.equal(embedding[: len(old)], pretrained)
+    assert torch.allclose(embedding[len(old) :], pretrained[1:].mean(dim=0).expand(added, -1))
     out = tmp_path / "wider"
     result = invoke(["train", small_train, "--init", encoder_dir, "--new-words", "--min-freq", "1", "--epochs", "1", "--out", out])
     assert result.exit_code == 0, result.output
-    old = json.loads((encoder_dir / "vocab.json").read_text())
-    new = json.loads((out / "vocab.json").read_text())
-    added = len(new) - len(old)
-    assert added > 0 and new[: len(old)] == old and not set(new[len(old) :]) & set(old)
-    assert f"init: {added:,} words of the training data joined" in result.stderr
-    pretrained = load_file(encoder_dir / "model.safetensors")["embedding.weight"]
-    assert torch.equal(started["embedding"][: len(old)], pretrained)
-    mean = pretrained[1:].mean(dim=0)
-    assert torch.allclose(started["embedding"][len(old) :], mean.expand(added, -1))
     assert json.loads((out / "config.json").read_text())["model"]["vocab_size"] == len(new)
+    assert json.loads((out / "vocab.json").read_text()) == new
 
 
 @pytest.mark.parametrize("flag", ["--new-words", "--gradual"])

@@ -8,6 +8,7 @@ import torch
 from conftest import TINY, invoke
 from reviewcli.config import ModelConfig, TrainConfig
 from reviewcli.model import SentimentModel
+from reviewcli.objectives import Classification
 from reviewcli.training import Trainer, set_seed
 
 CPU = torch.device("cpu")
@@ -19,10 +20,23 @@ def toy_data(n=24):
     return encoded, labels
 
 
-def make_trainer(**train_options):
+class Scripted(Classification):
+    """Validation results given in advance, as (loss, accuracy) per epoch."""
+
+    def __init__(self, config, results):
+        super().__init__(config, CPU)
+        self.results = iter(results)
+
+    def validate(self, model, data):
+        return next(self.results)
+
+
+def make_trainer(scripted=None, **train_options):
     set_seed(5)
     model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4))
-    return Trainer(model, TrainConfig(batch_size=8, seed=5, **train_options), CPU)
+    config = TrainConfig(batch_size=8, seed=5, **train_options)
+    objective = Scripted(config, scripted) if scripted else Classification(config, CPU)
+    return Trainer(model, objective, config, CPU, objective.steps(toy_data()))
 
 
 def test_same_seed_same_data_same_weights(tmp_path, small_train):
@@ -47,10 +61,9 @@ def test_trainer_is_reproducible_in_process():
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
 
 
-def test_early_stopping_keeps_the_best_epoch(monkeypatch):
-    trainer = make_trainer(epochs=10, patience=2)
-    scripted = iter([(0.70, 0.50), (0.60, 0.80), (0.65, 0.70), (0.50, 0.75), (0.4, 0.9)])  # (loss, accuracy)
-    monkeypatch.setattr(trainer, "validate", lambda encoded, labels: next(scripted))
+def test_early_stopping_keeps_the_best_epoch():
+    scripted = [(0.70, 0.50), (0.60, 0.80), (0.65, 0.70), (0.50, 0.75), (0.4, 0.9)]  # (loss, accuracy)
+    trainer = make_trainer(scripted, epochs=10, patience=2)
     snapshots, results = {}, []
     for result in trainer.fit(toy_data(), toy_data(8)):
         results.append(result)
@@ -58,16 +71,14 @@ def test_early_stopping_keeps_the_best_epoch(monkeypatch):
     # best at epoch 2, then two epochs without gain: stop after epoch 4
     assert [r.epoch for r in results] == [1, 2, 3, 4]
     assert [r.best for r in results] == [True, True, False, False]
-    assert trainer.best_epoch == 2
+    assert trainer.best_epoch == 2 and trainer.finished
     assert trainer.best_key == (0.80, -0.60)
     assert all(torch.equal(trainer.best_state[k], snapshots[2][k]) for k in snapshots[2])
     assert not all(torch.equal(trainer.best_state[k], snapshots[4][k]) for k in snapshots[4])
 
 
-def test_lower_loss_breaks_accuracy_ties(monkeypatch):
-    trainer = make_trainer(epochs=3, patience=5)
-    scripted = iter([(0.70, 0.80), (0.60, 0.80), (0.65, 0.80)])
-    monkeypatch.setattr(trainer, "validate", lambda encoded, labels: next(scripted))
+def test_lower_loss_breaks_accuracy_ties():
+    trainer = make_trainer([(0.70, 0.80), (0.60, 0.80), (0.65, 0.80)], epochs=3, patience=5)
     results = list(trainer.fit(toy_data(), toy_data(8)))
     assert [r.best for r in results] == [True, True, False]
     assert trainer.best_epoch == 2
@@ -95,34 +106,40 @@ def test_train_config_rejects_bad_values():
         TrainConfig(lr=0)
 
 
-def test_train_command_saves_the_best_epoch_not_the_last(monkeypatch, tmp_path, small_train):
+def test_fit_stage_saves_the_best_epoch_not_the_last(tmp_path, small_train):
+    """Through the stages, as commands.train runs them, with validation results scripted."""
     from safetensors.torch import load_file
 
-    from reviewcli import training
+    from reviewcli import stages
+    from reviewcli.data import Columns
+    from reviewcli.progress import QuietReporter
 
-    scripted = iter([(0.50, 0.90), (0.60, 0.60), (0.70, 0.50)])  # epoch 1 is best
-    monkeypatch.setattr(training.Trainer, "validate", lambda self, encoded, labels: next(scripted))
-    snapshots = {}
-    original_fit = training.Trainer.fit
-
-    def recording_fit(self, *args, **kwargs):
-        for result in original_fit(self, *args, **kwargs):
-            snapshots[result.epoch] = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-            yield result
-
-    monkeypatch.setattr(training.Trainer, "fit", recording_fit)
+    config = TrainConfig(epochs=3, patience=5, batch_size=8, min_freq=1, max_vocab=300, device="cpu")
+    data = stages.prepare_data([str(small_train)], Columns(), config, say=print)
+    built = stages.build_model(data, {"embedding_dim": 8, "hidden": 8}, seed=config.seed, say=print)
+    objective = Scripted(config, [(0.50, 0.90), (0.60, 0.60), (0.70, 0.50)])  # epoch 1 is best
+    trainer = Trainer(built.model, objective, config, CPU, objective.steps(data.train))
     out = tmp_path / "m"
-    result = invoke(["train", small_train, *TINY, "--epochs", "3", "--patience", "5", "--out", out, "-q"])
-    assert result.exit_code == 0, result.output
+    run = stages.Run(out, "sentiment", config, data.vocab, data.record, {}, "reviewcli train --resume")
+    snapshots = {}
+
+    class Recording(QuietReporter):
+        def epoch(self, result):
+            snapshots[result.epoch] = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+
+    stages.fit(trainer, run, data.train, data.validation, reporter=Recording(), should_stop=lambda: False)
     saved = load_file(out / "model.safetensors")
     assert sorted(snapshots) == [1, 2, 3]
     assert all(torch.equal(saved[k], snapshots[1][k]) for k in saved)
     assert not all(torch.equal(saved[k], snapshots[3][k]) for k in saved)
-    assert json.loads((out / "config.json").read_text())["metrics"]["best_epoch"] == 1
+    config_json = json.loads((out / "config.json").read_text())
+    assert config_json["metrics"]["best_epoch"] == 1
+    assert config_json["training"] == {"complete": True, "epochs_done": 3, "epochs_planned": 3}
+    assert not (out / "checkpoint").exists()
 
 
 def test_adversarial_perturbation_is_sized_per_review_and_follows_the_gradient():
-    from reviewcli.training import adversarial_perturbation
+    from reviewcli.objectives import adversarial_perturbation
 
     torch.manual_seed(0)
     embedded, grad = torch.randn(5, 3, 4), torch.randn(5, 3, 4)
@@ -140,35 +157,49 @@ def adversarial_setup(size):
 
     set_seed(5)
     model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4, dropout=0.0))
-    trainer = Trainer(model, TrainConfig(batch_size=8, seed=5, adversarial=size), CPU)
+    objective = Classification(TrainConfig(batch_size=8, seed=5, adversarial=size), CPU)
     encoded, labels = toy_data(8)
     _, ids, lengths, targets = next(batches(encoded, labels, 8, 0, None))
-    return trainer, ids, lengths, targets, torch.nn.BCEWithLogitsLoss(reduction="sum")
+    return model, objective, ids, lengths, targets, torch.nn.BCEWithLogitsLoss(reduction="sum")
 
 
 def test_adversarial_backward_adds_the_gradient_of_the_loss_at_perturbed_vectors():
-    from reviewcli.training import adversarial_perturbation
+    from reviewcli.objectives import adversarial_perturbation
 
-    trainer, ids, lengths, targets, loss_fn = adversarial_setup(0.5)
-    model = trainer.model
-    embedded = model.embed(ids)
+    model, objective, ids, lengths, targets, loss_fn = adversarial_setup(0.5)
+    logits, embedded = model(ids, lengths, keep_embedded=True)
     embedded.retain_grad()
-    (loss_fn(model.classify(embedded, lengths), targets) / 8).backward()
+    (loss_fn(logits, targets) / 8).backward()
     clean = [p.grad.clone() for p in model.parameters()]
     perturbation = adversarial_perturbation(embedded.detach(), embedded.grad, 0.5)
     perturbed_loss = loss_fn(model.classify(model.embed(ids) + perturbation, lengths), targets) / 8
     extra = torch.autograd.grad(perturbed_loss, list(model.parameters()))
 
-    trainer.adversarial_backward(ids, lengths, targets, embedded, loss_fn)
+    objective.adversarial_backward(model, ids, lengths, targets, embedded)
     for param, before, added in zip(model.parameters(), clean, extra):
         assert torch.allclose(param.grad, before + added, atol=1e-6)
 
 
-def test_the_adversarial_step_raises_the_loss():
-    from reviewcli.training import adversarial_perturbation
+def test_an_adversarial_training_step_is_the_two_passes_through_forward():
+    """train_step = clean loss backward + perturbed loss backward, both through model.forward."""
+    model, objective, ids, lengths, targets, loss_fn = adversarial_setup(0.5)
+    calls = []
+    original = model.forward
+    model.forward = lambda *args, **kwargs: calls.append(sorted(kwargs)) or original(*args, **kwargs)
+    stats = objective.train_step(model, (None, ids, lengths, targets))
+    assert calls == [["keep_embedded"], ["perturbation"]]
+    assert stats.count == 8 and stats.tokens == int(lengths.sum())
+    model.zero_grad()
+    objective.config = TrainConfig(batch_size=8, adversarial=0.0)
+    calls.clear()
+    objective.train_step(model, (None, ids, lengths, targets))
+    assert calls == [[]]
 
-    trainer, ids, lengths, targets, loss_fn = adversarial_setup(0.05)
-    model = trainer.model
+
+def test_the_adversarial_step_raises_the_loss():
+    from reviewcli.objectives import adversarial_perturbation
+
+    model, _, ids, lengths, targets, loss_fn = adversarial_setup(0.05)
     embedded = model.embed(ids).detach().requires_grad_()
     loss = loss_fn(model.classify(embedded, lengths), targets)
     (grad,) = torch.autograd.grad(loss, embedded)

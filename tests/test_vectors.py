@@ -141,18 +141,13 @@ def vectors_for(words: list[str], dim: int) -> dict[str, list[float]]:
     return {word: [round(0.01 * (i + 1) * (j - dim / 2), 4) for j in range(dim)] for i, word in enumerate(words)}
 
 
-def test_train_with_vectors_end_to_end(tmp_path, small_train, monkeypatch):
+def test_train_with_vectors_end_to_end(tmp_path, small_train):
     from safetensors.torch import load_file
 
-    from reviewcli import commands
+    from reviewcli import stages
+    from reviewcli.config import TrainConfig
+    from reviewcli.data import Columns
 
-    started = {}
-
-    def initialise_and_keep(embedding, found, pad_index):  # the rows training starts from
-        initialise(embedding, found, pad_index)
-        started["weight"] = embedding.weight.detach().clone()
-
-    monkeypatch.setattr(commands, "initialise", initialise_and_keep)
     table = vectors_for(["the", "not", "zzz-not-a-review-word", "Box"], 8)  # "Box" reaches "box" by case
     path = tmp_path / "vectors.txt"
     write(path, f"{len(table)} 8\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in table.items()))
@@ -163,11 +158,16 @@ def test_train_with_vectors_end_to_end(tmp_path, small_train, monkeypatch):
     assert f"vectors: 3 of {len(vocab) - 2:,} vocabulary words found in {path} (8 dimensions)" in result.stderr
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["model"]["embedding_dim"] == 8  # taken from the file
-    assert config["data"]["vectors"] == {"file": str(path), "dimension": 8, "found": 3, "words": len(vocab) - 2}
+    assert config["data"]["vectors"] == {"file": path.name, "dimension": 8, "found": 3, "words": len(vocab) - 2}
 
-    # before training: the found words' rows are the file's vectors
+    # before training (the model stage, as train runs it): the found words' rows are the file's vectors
+    train_config = TrainConfig(min_freq=1, max_vocab=300)
+    data = stages.prepare_data([str(small_train)], Columns(), train_config, say=lambda line: None)
+    assert data.vocab.tokens == vocab.tokens
+    built = stages.build_model(data, {"embedding_dim": 8, "hidden": 8}, seed=13, say=lambda line: None, vectors=path)
+    started = built.model.embedding.weight.detach()
     for word, source in (("the", "the"), ("not", "not"), ("box", "Box")):
-        assert torch.equal(started["weight"][vocab.index[word]], torch.tensor(table[source]))
+        assert torch.equal(started[vocab.index[word]], torch.tensor(table[source]))
     # after training: fine-tuned, not frozen
     trained = load_file(out / "model.safetensors")["embedding.weight"]
     assert not torch.equal(trained[vocab.index["the"]], torch.tensor(table["the"]))

@@ -1,0 +1,217 @@
+"""The stages of a training run, each a plain function with a typed result:
+prepare data -> build model -> fit -> save.
+
+commands.train and commands.pretrain conduct them; a comparison prepares the data once and builds
+and fits many models on it. `say` is where a stage tells the user something (a line on stderr).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewcli import artifacts
+from reviewcli.batching import encode_tokens
+from reviewcli.config import ModelConfig, TrainConfig
+from reviewcli.data import Columns, training_data
+from reviewcli.errors import ReviewCliError, UsageError
+from reviewcli.text import tokenize
+from reviewcli.vocab import Vocabulary
+
+Say = Callable[[str], None]
+
+
+class Interrupted(ReviewCliError):
+    """Ctrl-C or SIGTERM stopped a run; what was kept is saved and the message says how to resume."""
+
+    exit_code = 130
+    prefix = "Interrupted"
+
+
+@dataclass
+class InitModel:
+    """A model whose vocabulary, embedding and encoder a new model starts from (train --init)."""
+
+    path: Path
+    config: ModelConfig
+    vocab: Vocabulary
+    weights: dict
+
+
+def read_init(path: Path) -> InitModel:
+    return InitModel(Path(path), *artifacts.load_encoder(path))
+
+
+@dataclass
+class PreparedData:
+    """Labelled reviews tokenised and encoded with the vocabulary built from the training split."""
+
+    vocab: Vocabulary
+    train: tuple[list[list[int]], list[int]]  # (encoded reviews, labels)
+    validation: tuple[list[list[int]], list[int]]
+    record: dict  # config.json's "data" section
+    new_words: int = 0  # words of the data added to an --init vocabulary
+
+    @property
+    def fingerprint(self) -> str:
+        return self.record["fingerprint"]
+
+
+def describe_source(source) -> str:
+    """A data source as config.json records it: as given, but never the build machine's absolute path."""
+    path = Path(str(source))
+    return path.name if path.is_absolute() else str(source)
+
+
+def prepare_data(
+    sources: list[str], columns: Columns, config: TrainConfig, *, say: Say, init: InitModel | None = None,
+    new_words: bool = False,
+) -> PreparedData:  # fmt: skip
+    """Load, split, tokenise, build (or extend) the vocabulary from train only, encode."""
+    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
+    if train_set.dropped:
+        say(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
+    train_tokens = [tokenize(text) for text in train_set.texts]
+    if init is None:
+        vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
+    elif new_words:
+        vocab = init.vocab.extended(train_tokens, min_freq=config.min_freq)
+        say(f"init: {len(vocab) - len(init.vocab):,} words of the training data joined the vocabulary of {len(init.vocab):,}")
+    else:
+        vocab = init.vocab
+    train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
+    val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
+    record = {
+        "sources": [describe_source(s) for s in sources] or ["data/"],
+        "fingerprint": f"{train_set.fingerprint()}-{val_set.fingerprint()}",
+        "train_examples": len(train_set),
+        "validation_examples": len(val_set),
+        "left_out_3_stars": train_set.dropped,
+    }
+    added = len(vocab) - len(init.vocab) if init is not None else 0
+    return PreparedData(vocab, (train_ids, train_set.labels), (val_ids, val_set.labels), record, added)
+
+
+@dataclass
+class BuiltModel:
+    """A model ready to fit, with its optional parameter groups and where its start came from."""
+
+    model: object
+    groups: list[dict] | None = None
+    start: dict = field(default_factory=dict)  # config.json "data" entries: vectors, init, ...
+
+
+def build_model(
+    data: PreparedData, model_options: dict, *, seed: int, say: Say, vectors: Path | None = None,
+    init: InitModel | None = None, gradual: bool = False,
+) -> BuiltModel:  # fmt: skip
+    """A SentimentModel over data's vocabulary: random, from word vectors, or from an --init model."""
+    from reviewcli.model import SentimentModel, with_new_words
+    from reviewcli.training import fine_tuning_groups, set_seed
+    from reviewcli.vectors import initialise, read_vectors
+
+    set_seed(seed)
+    model = SentimentModel(ModelConfig(vocab_size=len(data.vocab), **model_options))
+    start = {"vectors": None, "init": None, "gradual_unfreezing": gradual, "new_words": data.new_words > 0}
+    groups = None
+    if vectors is not None:
+        found = read_vectors(vectors, data.vocab, model.config.embedding_dim)
+        initialise(model.embedding, found, data.vocab.pad_index)
+        say(found.summary())
+        start["vectors"] = {**found.record(), "file": describe_source(found.path)}
+    if init is not None:
+        weights = with_new_words(init.weights, data.new_words) if data.new_words else init.weights
+        model.load_state_dict(weights, strict=False)  # the head starts fresh
+        groups = fine_tuning_groups(model) if gradual else None
+        how = "; layers unfreeze one per epoch from the top" if gradual else ""
+        say(f"init: vocabulary, embedding and encoder from {init.path}{how}")
+        start["init"] = str(init.path)
+    return BuiltModel(model, groups, start)
+
+
+@dataclass
+class Run:
+    """One run's fixed parts: where it writes, what it saves beside the weights, and `identity`,
+    what a checkpoint must match to be resumed (settings and the data's fingerprint)."""
+
+    out: Path
+    kind: str
+    config: TrainConfig
+    vocab: Vocabulary
+    data_record: dict
+    identity: dict
+    command: str  # the command line that continues this run
+
+    def save(self, trainer, *, finished: bool) -> None:
+        """The best model so far (else the current one) and, unless finished, the checkpoint."""
+        model = trainer.model
+        weights = trainer.best_state or {k: v.detach().cpu() for k, v in model.state_dict().items()}
+        metrics = {"best_epoch": trainer.best_epoch or None}
+        if trainer.best_key is not None:
+            metrics.update(trainer.objective.metrics(trainer.best_key))
+        record = artifacts.Record(
+            self.kind, self.config, self.data_record, metrics, trainer.history, trainer.epochs_done, finished
+        )
+        kept = None if finished else (trainer.state(), self.identity)
+        artifacts.save(self.out, model.config, weights, self.vocab, record, checkpoint=kept)
+
+
+def resume(trainer, run: Run) -> None:
+    """Load the checkpoint in run.out into the trainer; settings or data that differ are refused."""
+    import json
+
+    from reviewcli import checkpoint
+
+    state, saved = checkpoint.read(run.out)
+    now = json.loads(json.dumps(run.identity))  # as it would be stored: tuples as lists
+    changed = checkpoint.differences(saved, now)
+    if changed:
+        raise UsageError(
+            f"{run.out}: the checkpoint was made with other settings or data ({'; '.join(changed)}). "
+            "Resume with the same command and data, or start over with --force."
+        )
+    trainer.load_state(state)
+
+
+@dataclass
+class FitResult:
+    seconds: float
+    tokens_per_second: float  # training steps only, over every epoch of the run (resumed ones too)
+    best_epoch: int
+    best_val_accuracy: float | None
+    epochs_done: int
+
+
+def fit(trainer, run: Run, data_train, data_validation, *, reporter, should_stop) -> FitResult:
+    """Train to the end, saving the model and a checkpoint after every epoch; when should_stop()
+    ends it early, save both and raise Interrupted with the command that resumes."""
+    started = time.perf_counter()
+    try:
+        for result in trainer.fit(data_train, data_validation, on_step=reporter.step, should_stop=should_stop):
+            reporter.epoch(result)
+            if not trainer.finished:
+                run.save(trainer, finished=False)
+        if trainer.interrupted:
+            run.save(trainer, finished=False)
+            raise Interrupted(interrupted_message(trainer, run, should_stop.requested))
+        run.save(trainer, finished=True)
+    finally:
+        reporter.close()
+    history = trainer.history
+    tokens = sum(h["tokens"] for h in history)
+    train_seconds = sum(h["train_seconds"] for h in history)
+    best = next((h for h in history if h["epoch"] == trainer.best_epoch), None)
+    return FitResult(
+        time.perf_counter() - started, tokens / max(train_seconds, 1e-9), trainer.best_epoch,
+        best["val_accuracy"] if best else None, trainer.epochs_done,
+    )  # fmt: skip
+
+
+def interrupted_message(trainer, run: Run, signal_name: str | None) -> str:
+    position = trainer.position
+    where = f"epoch {position.epoch}, batch {position.done} of {trainer.steps_per_epoch}"
+    if trainer.best_epoch:
+        kept = f"the best model so far (epoch {trainer.best_epoch} of {trainer.epochs_done} done)"
+    else:
+        kept = "the model as it was (no epoch finished yet)"
+    return f"{signal_name or 'a signal'} in {where}. {run.out} holds {kept} and a checkpoint. Resume: {run.command}"
