@@ -3,6 +3,14 @@
 from dataclasses import asdict, dataclass, fields
 
 CELLS = ("gru", "lstm", "rnn")
+# Far above any model reviewcli trains, far below what would exhaust memory by a typo or on purpose
+SIZE_CAPS = {"vocab_size": 10_000_000, "embedding_dim": 100_000, "hidden": 100_000, "layers": 64}
+
+
+def check_int(name: str, value) -> None:
+    """bool is an int subclass in Python, but `true` is no layer count."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a whole number, not {value!r}")
 
 
 @dataclass
@@ -19,13 +27,25 @@ class ModelConfig:
     pad_index: int = 0
 
     def __post_init__(self):
-        if self.cell not in CELLS:
+        # config.json may come from anywhere: every value is checked here, before any layer is sized by it
+        if not isinstance(self.cell, str) or self.cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
-        for name in ("vocab_size", "embedding_dim", "hidden", "layers"):
-            if getattr(self, name) < 1:
+        for name, cap in SIZE_CAPS.items():
+            value = getattr(self, name)
+            check_int(name, value)
+            if value < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if not 0.0 <= self.dropout < 1.0:
+            if value > cap:
+                raise ValueError(f"{name} must be at most {cap:,}, not {value:,}")
+        if not isinstance(self.bidirectional, bool):
+            raise TypeError(f"bidirectional must be true or false, not {self.bidirectional!r}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)):
+            raise TypeError(f"dropout must be a number, not {self.dropout!r}")
+        if not 0.0 <= self.dropout < 1.0:  # also refuses NaN
             raise ValueError("dropout must be in [0, 1)")
+        check_int("pad_index", self.pad_index)
+        if not 0 <= self.pad_index < self.vocab_size:
+            raise ValueError(f"pad_index must be in [0, vocab_size), not {self.pad_index}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,3 +87,9 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """From config.json's "train" section; keys this version does not know are left out."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from reviewcli import artifacts
-from reviewcli.config import ModelConfig
-from reviewcli.errors import ModelError, UsageError
+from reviewcli.config import ModelConfig, TrainConfig
+from reviewcli.errors import ModelError, OutputError, UsageError
 from reviewcli.inference import score
 from reviewcli.model import SentimentModel
 from reviewcli.vocab import Vocabulary
@@ -26,10 +26,17 @@ def build(vocab_size=10, cell="lstm"):
     return model, vocab
 
 
+def save(out, model, vocab, *, max_length=50, data=None):
+    record = artifacts.Record(
+        kind=artifacts.SENTIMENT_KIND, train=TrainConfig(max_length=max_length), data=data or {}, metrics={}
+    )
+    return artifacts.save(out, model.config, model.state_dict(), vocab, record)
+
+
 @pytest.fixture
 def saved(tmp_path):
     model, vocab = build()
-    out = artifacts.save(tmp_path / "models" / "m", model, vocab, max_length=50, extra={"note": "test"})
+    out = save(tmp_path / "models" / "m", model, vocab, data={"note": "test"})
     return out, model
 
 
@@ -51,7 +58,7 @@ def test_save_load_gives_identical_probabilities(saved):
     assert score(loaded, ENCODED, batch_size=4, device=CPU) == score(model, ENCODED, batch_size=4, device=CPU)
     assert vocab.tokens == build()[1].tokens
     assert config["tokenizer"]["max_length"] == 50
-    assert config["note"] == "test"
+    assert config["data"]["note"] == "test"
 
 
 def test_directory_holds_exactly_the_three_files(saved):
@@ -100,7 +107,7 @@ def test_overwriting_an_existing_model(saved, tmp_path):
     out, _ = saved
     (out / "stale.txt").write_text("from the old model", encoding="utf-8")
     model, vocab = build(vocab_size=14, cell="gru")
-    artifacts.save(out, model, vocab, max_length=20, extra={})
+    save(out, model, vocab, max_length=20)
     assert [p.name for p in out.parent.iterdir()] == ["m"]
     assert not (out / "stale.txt").exists()
     loaded, vocab, config = artifacts.load(out)
@@ -116,10 +123,10 @@ def test_failed_save_leaves_the_old_model(saved, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(artifacts, "write_json", crash)
-    with pytest.raises(OSError, match="disk full"):
-        artifacts.save(out, model, vocab, max_length=20, extra={})
+    with pytest.raises(OutputError, match="could not write the model .disk full.; the model there is as it was"):
+        save(out, model, vocab, max_length=20)
     assert (out / "model.safetensors").read_bytes() == before
-    assert [p.name for p in out.parent.iterdir()] == ["m"]
+    assert [p.name for p in out.parent.iterdir()] == ["m"]  # no staging directory left behind
 
 
 @pytest.mark.parametrize("name", ["config.json", "vocab.json", "model.safetensors"])
@@ -194,3 +201,204 @@ def test_default_model_dir_order(tmp_path, monkeypatch):
     monkeypatch.delenv("REVIEWCLI_MODEL")
     assert artifacts.default_model_dir() == artifacts.shipped_model_dir()
     assert artifacts.shipped_model_dir().name == "default"
+
+
+# Model directories from elsewhere: refused with one ModelError naming the file, before anything large
+# is allocated.
+
+def rewrite_weights(directory, change):
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(directory / "model.safetensors")
+    change(weights)
+    save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
+
+
+def write_safetensors_header(path, header: dict, data: bytes = b"") -> None:
+    """A safetensors file by hand: 8-byte little-endian header length, JSON header, then the data."""
+    raw = json.dumps(header).encode("utf-8")
+    with open(path, "wb") as file:
+        file.write(struct.pack("<Q", len(raw)) + raw + data)
+
+
+def peak_memory_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("hidden", "128", "hidden must be a whole number, not '128'"),
+        ("layers", True, "layers must be a whole number, not True"),
+        ("vocab_size", 10.0, "vocab_size must be a whole number"),
+        ("bidirectional", "yes", "bidirectional must be true or false, not 'yes'"),
+        ("dropout", None, "dropout must be a number, not None"),
+        ("dropout", float("nan"), r"dropout must be in \[0, 1\)"),
+        ("cell", ["gru"], "cell must be one of gru, lstm, rnn"),
+        ("pad_index", 99999, r"pad_index must be in \[0, vocab_size\), not 99999"),
+        ("pad_index", -1, r"pad_index must be in \[0, vocab_size\)"),
+        ("embedding_dim", 100_001, "embedding_dim must be at most 100,000"),
+        ("layers", 65, "layers must be at most 64"),
+    ],
+)
+def test_model_section_of_wrong_type_or_range_refused(saved, tmp_path, field, value, message):
+    directory = copy_of(saved[0], tmp_path)
+    edit_config(directory, lambda c: c["model"].update({field: value}))
+    with pytest.raises(ModelError, match=f"config.json: the model section is damaged \\({message}"):
+        artifacts.load(directory)
+
+
+def test_model_config_checks_every_construction():
+    with pytest.raises(TypeError, match="layers must be a whole number"):
+        ModelConfig(vocab_size=10, layers=True)
+    with pytest.raises(ValueError, match="vocab_size must be at most 10,000,000"):
+        ModelConfig(vocab_size=10**12)
+    assert ModelConfig(vocab_size=10, dropout=0).dropout == 0  # a whole-number dropout is still a number
+
+
+@pytest.mark.parametrize("max_length", [True, 0, "50", 2.5])
+def test_tokenizer_max_length_must_be_a_count(saved, tmp_path, max_length):
+    directory = copy_of(saved[0], tmp_path)
+    edit_config(directory, lambda c: c["tokenizer"].update(max_length=max_length))
+    with pytest.raises(ModelError, match="the model or tokenizer section is missing or damaged"):
+        artifacts.load(directory)
+
+
+def test_vocabulary_of_a_trillion_rows_refused_without_allocating(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    edit_config(directory, lambda c: c["model"].update(vocab_size=10**12))
+    before = peak_memory_mb()
+    with pytest.raises(ModelError, match="vocab_size must be at most 10,000,000"):
+        artifacts.load(directory)
+    assert peak_memory_mb() - before < 200
+
+
+def test_huge_layers_within_the_caps_are_never_allocated(saved, tmp_path):
+    # every size at its cap: terabytes of LSTM weights if built for real, so only a model sized on
+    # the meta device (or not at all) reaches the header check
+    directory = copy_of(saved[0], tmp_path)
+    edit_config(directory, lambda c: c["model"].update(embedding_dim=100_000, hidden=100_000, layers=64))
+    before = peak_memory_mb()
+    expects = r"weight 'embedding.weight' is shape \(10, 4\), config.json expects \(10, 100000\)"
+    with pytest.raises(ModelError, match=expects):
+        artifacts.load(directory)
+    with pytest.raises(ModelError, match="weight 'embedding.weight' is shape"):
+        artifacts.load_encoder(directory)
+    assert peak_memory_mb() - before < 200
+
+
+def test_header_claiming_an_absurd_shape_in_a_small_file_refused(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    header = {"embedding.weight": {"dtype": "F32", "shape": [10**12, 8], "data_offsets": [0, 32]}}
+    write_safetensors_header(directory / "model.safetensors", header, b"\0" * 32)
+    before = peak_memory_mb()
+    with pytest.raises(ModelError, match=r"model.safetensors: weight 'embedding.weight' is shape \(1000000000000, 8\)"):
+        artifacts.load(directory)
+    assert peak_memory_mb() - before < 200
+
+
+def test_header_whose_offsets_do_not_match_its_shapes_is_damaged(saved, tmp_path):
+    # names, shapes, dtypes and total size all as config.json says: only safetensors' own check is left
+    directory = copy_of(saved[0], tmp_path)
+    path = directory / "model.safetensors"
+    raw = path.read_bytes()
+    length = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + length])
+    header["embedding.weight"]["data_offsets"][1] -= 4
+    write_safetensors_header(path, header, raw[8 + length :])
+    with pytest.raises(ModelError, match="model.safetensors: unreadable or damaged"):
+        artifacts.load(directory)
+
+
+@pytest.mark.parametrize("read", [artifacts.load, artifacts.load_encoder])
+def test_truncated_weights_are_damaged(saved, tmp_path, read):
+    directory = copy_of(saved[0], tmp_path)
+    path = directory / "model.safetensors"
+    path.write_bytes(path.read_bytes()[:-4])
+    with pytest.raises(ModelError, match="model.safetensors: unreadable or damaged"):
+        read(directory)
+
+
+def test_header_of_a_huge_weight_backed_by_the_file_is_refused_before_reading(saved, tmp_path):
+    # a consistent header over a sparse 32 GB file: safetensors accepts it, so only comparing the
+    # header with config.json keeps the weight from being read into memory
+    directory = copy_of(saved[0], tmp_path)
+    path = directory / "model.safetensors"
+    size = 10**9 * 8 * 4
+    header = {"embedding.weight": {"dtype": "F32", "shape": [10**9, 8], "data_offsets": [0, size]}}
+    write_safetensors_header(path, header)
+    with open(path, "r+b") as file:
+        file.truncate(file.seek(0, 2) + size)
+    before = peak_memory_mb()
+    with pytest.raises(ModelError, match=r"weight 'embedding.weight' is shape \(1000000000, 8\)"):
+        artifacts.load(directory)
+    assert peak_memory_mb() - before < 200
+
+
+@pytest.mark.parametrize("dtype, name", [(torch.float64, "F64"), (torch.int64, "I64"), (torch.float16, "F16")])
+def test_weights_that_are_not_float32_refused(saved, tmp_path, dtype, name):
+    directory = copy_of(saved[0], tmp_path)
+    rewrite_weights(directory, lambda w: w.update({k: v.to(dtype) for k, v in w.items()}))
+    with pytest.raises(ModelError, match=f"weight 'embedding.weight' is {name}, but reviewcli saves float32"):
+        artifacts.load(directory)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_weights_holding_nan_or_infinity_refused(saved, tmp_path, value):
+    directory = copy_of(saved[0], tmp_path)
+    rewrite_weights(directory, lambda w: w["head.bias"].fill_(value))
+    with pytest.raises(ModelError, match="weight 'head.bias' holds NaN or infinite values; the model is broken"):
+        artifacts.load(directory)
+
+
+def test_load_encoder_refuses_broken_encoder_weights(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    rewrite_weights(directory, lambda w: w["embedding.weight"][3].fill_(float("nan")))
+    with pytest.raises(ModelError, match="weight 'embedding.weight' holds NaN"):
+        artifacts.load_encoder(directory)
+
+
+def test_load_encoder_reads_only_the_encoder(saved):
+    out, model = saved
+    _, vocab, weights = artifacts.load_encoder(out)
+    assert sorted(weights) == sorted(k for k in model.state_dict() if k.startswith(artifacts.ENCODER_PREFIXES))
+    assert all(torch.equal(weights[k], model.state_dict()[k]) for k in weights)
+    assert len(vocab) == 10
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda v: {"<pad>": 0}, "not a list of strings"),
+        (lambda v: v[:-1] + [7], "not a list of strings"),
+        (lambda v: [v[1], v[0], *v[2:]], "does not start with <pad> and <unk>"),
+        (lambda v: v[:-1] + [v[2]], "holds 'w0' twice"),
+    ],
+)
+def test_vocab_that_is_no_vocabulary_refused(saved, tmp_path, change, message):
+    directory = copy_of(saved[0], tmp_path)
+    vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+    (directory / "vocab.json").write_text(json.dumps(change(vocab)), encoding="utf-8")
+    with pytest.raises(ModelError, match=f"vocab.json: {message}"):
+        artifacts.load(directory)
+
+
+def test_vocab_far_larger_than_its_size_is_not_parsed(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+    (directory / "vocab.json").write_text(json.dumps(vocab[:-1] + ["x" * 2_000_000]), encoding="utf-8")
+    with pytest.raises(ModelError, match="vocab.json: 2,000,.* bytes, far more than reviewcli writes there"):
+        artifacts.load(directory)
+
+
+def test_cli_reports_a_hostile_model_in_one_line(saved, tmp_path):
+    from conftest import invoke
+
+    directory = copy_of(saved[0], tmp_path)
+    rewrite_weights(directory, lambda w: w["head.bias"].fill_(float("nan")))
+    result = invoke(["predict", "great", "--model", directory])
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "head.bias" in result.stderr and "Traceback" not in result.output
