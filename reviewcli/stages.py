@@ -211,7 +211,7 @@ def interrupted_message(trainer, run: Run, signal_name: str | None) -> str:
     position = trainer.position
     where = f"epoch {position.epoch}, batch {position.done} of {trainer.steps_per_epoch}"
     if trainer.best_epoch:
-        kept = f"the best model so far (epoch {trainer.best_epoch} of {trainer.epochs_done} done)"
+        kept = f"the best model so far (epoch {trainer.best_epoch}; {trainer.epochs_done} of {run.config.epochs} epochs done)"
     else:
         kept = "the model as it was (no epoch finished yet)"
     return f"{signal_name or 'a signal'} in {where}. {run.out} holds {kept} and a checkpoint. Resume: {run.command}"

@@ -223,3 +223,31 @@ def make_unfinished(out, small_train):
             out=out, reporter=StopAfterFirstEpoch(), force=True,
         )  # fmt: skip
     assert checkpoint.exists(out)
+
+
+def test_pretrain_resume_finishes_the_same_run(tmp_path):
+    from reviewcli import commands, stages
+    from reviewcli.progress import QuietReporter
+
+    class StopAfterFirstEpoch(QuietReporter):
+        def epoch(self, result):
+            if result.epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    options = {"cell": "gru", "embedding_dim": 8, "hidden": 8, "layers": 1, "bidirectional": True, "dropout": 0.1}
+    config = TrainConfig(epochs=3, min_freq=1, max_vocab=300, device="cpu", adversarial=0.0, batch_size=32)
+    out = tmp_path / "lm"
+    with pytest.raises(stages.Interrupted, match="Resume: reviewcli pretrain --resume"):
+        commands.pretrain([str(DATA / "train.jsonl")], text_column=None, model_options=options, config=config,
+                          out=out, reporter=StopAfterFirstEpoch())  # fmt: skip
+    assert json.loads((out / "config.json").read_text())["training"]["epochs_done"] == 1
+    cli = ["pretrain", DATA / "train.jsonl", "--embedding-dim", "8", "--hidden", "8", "--min-freq", "1",
+           "--max-vocab", "300", "--device", "cpu", "--epochs", "3", "--batch-size", "32", "-q"]  # fmt: skip
+    result = invoke([*cli, "--out", out, "--resume"])
+    assert result.exit_code == 0, result.output
+    whole = invoke([*cli, "--out", tmp_path / "whole"])
+    assert whole.exit_code == 0, whole.output
+    first, second = load_file(out / "model.safetensors"), load_file(tmp_path / "whole" / "model.safetensors")
+    assert all(torch.equal(first[k], second[k]) for k in second)
+    losses = [[h["val_loss"] for h in json.loads((d / "config.json").read_text())["history"]] for d in (out, tmp_path / "whole")]
+    assert losses[0] == losses[1] and len(losses[0]) == 3

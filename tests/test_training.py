@@ -219,3 +219,10 @@ def test_train_with_adversarial_records_it_and_rejects_negative_sizes(tmp_path, 
     assert result.exit_code == 2
     with pytest.raises(ValueError, match="adversarial"):
         TrainConfig(adversarial=-0.1)
+
+
+def test_train_config_comes_back_from_config_json(tiny_model):
+    stored = json.loads((tiny_model / "config.json").read_text(encoding="utf-8"))["train"]
+    config = TrainConfig.from_dict({**stored, "from_a_newer_version": 1})
+    assert config.to_dict() == stored
+    assert config.epochs == 2 and config.lr == 0.01
