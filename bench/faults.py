@@ -91,15 +91,20 @@ def resumed_equals_reference(out: Path) -> tuple[bool, str]:
     return done.returncode == 0 and same(out, reference()), done.stderr
 
 
+def stopped_at_random(name: str, stop, seconds=(3.0, 7.0)) -> tuple[Path, subprocess.Popen, str]:
+    """A training run on a fresh --out, stopped by stop(process) after a random time. -> (out, process, stderr)."""
+    out = fresh(name)
+    process = start("train", DATA, *RUN, "--out", out)
+    time.sleep(random.uniform(*seconds))
+    stop(process)
+    return out, process, process.communicate()[1]
+
+
 def signal_at_random(number: int, trials: int) -> list[Trial]:
     """A signal at a random moment of a run, then --resume: the result equals the uninterrupted run."""
     found = []
     for trial in range(trials):
-        out = fresh(f"signal-{number}-{trial}")
-        process = start("train", DATA, *RUN, "--out", out)
-        time.sleep(random.uniform(3.0, 7.0))
-        process.send_signal(number)
-        stderr = process.communicate()[1]
+        out, process, stderr = stopped_at_random(f"signal-{number}-{trial}", lambda p: p.send_signal(number))
         if process.returncode == 0:  # it finished first: nothing to resume
             found.append(Trial(same(out, reference()), stderr))
             continue
@@ -113,16 +118,16 @@ def signal_at_random(number: int, trials: int) -> list[Trial]:
     return found
 
 
+def twice(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGINT)
+    time.sleep(random.uniform(0.0, 0.05))
+    process.send_signal(signal.SIGINT)
+
+
 def double_ctrl_c(trials: int) -> list[Trial]:
     found = []
     for trial in range(trials):
-        out = fresh(f"double-{trial}")
-        process = start("train", DATA, *RUN, "--out", out)
-        time.sleep(random.uniform(3.0, 7.0))
-        process.send_signal(signal.SIGINT)
-        time.sleep(random.uniform(0.0, 0.05))
-        process.send_signal(signal.SIGINT)
-        stderr = process.communicate()[1]
+        out, process, stderr = stopped_at_random(f"double-{trial}", twice)
         whole = not out.exists() or loadable(out)
         leftovers = [p.name for p in out.parent.iterdir() if p.name != "m"]
         found.append(Trial(process.returncode in (0, 130) and whole and not leftovers, stderr, lost=not whole))
@@ -133,11 +138,7 @@ def killed(trials: int) -> list[Trial]:
     """SIGKILL: no chance to save, so the last epoch's model and checkpoint must be whole and resumable."""
     found = []
     for trial in range(trials):
-        out = fresh(f"kill-{trial}")
-        process = start("train", DATA, *RUN, "--out", out)
-        time.sleep(random.uniform(4.0, 8.0))
-        process.kill()
-        process.communicate()
+        out, _, _ = stopped_at_random(f"kill-{trial}", subprocess.Popen.kill, seconds=(4.0, 8.0))
         if not out.exists():
             found.append(Trial(True))  # killed before the first epoch ended: nothing was promised
             continue
