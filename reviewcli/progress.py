@@ -1,5 +1,6 @@
 """Training progress on stderr: a rich bar and tables on a terminal, plain lines otherwise, or nothing."""
 
+import functools
 import os
 import sys
 
@@ -32,13 +33,13 @@ def silence_stderr() -> None:
 def never_fails(method):
     """A reporter method that, when stderr is closed, silences it and carries on."""
 
+    @functools.wraps(method)
     def guarded(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except OSError:  # BrokenPipeError, or EBADF for a closed descriptor
             silence_stderr()
 
-    guarded.__name__, guarded.__doc__ = method.__name__, method.__doc__
     return guarded
 
 

@@ -146,7 +146,7 @@ def signal_after_first_epoch(process: subprocess.Popen, signals: list) -> list[s
 
 
 def test_ctrl_c_keeps_a_usable_model_and_resume_finishes_the_same_run(tmp_path):
-    args = ["train", DATA / "train.jsonl", *TINY, *LONG_RUN]
+    args = ["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--no-bidirectional", "--cell", "lstm"]
     out = tmp_path / "run"
     lines = signal_after_first_epoch(start([*args, "--out", out]), [signal.SIGINT])
     assert lines[-2] == "Ctrl-C: stopping after this step to save the model and a checkpoint (again to quit at once)"
@@ -161,6 +161,7 @@ def test_ctrl_c_keeps_a_usable_model_and_resume_finishes_the_same_run(tmp_path):
 
     resume = shlex.split(last.split("Resume: ", 1)[1])
     assert resume[:2] == ["reviewcli", "train"] and resume[-1] == "--resume"
+    assert "--no-bidirectional" in resume and resume[resume.index("--cell") + 1] == "lstm"
     result = invoke(resume[1:])
     assert result.exit_code == 0, result.output
     assert not checkpoint.exists(out)
