@@ -94,7 +94,8 @@ def save(
         replace_directory(staging, out)
     except OSError as error:
         kept = "the model there is as it was" if (out / "config.json").is_file() else "nothing was written"
-        raise OutputError(f"{out}: could not write the model ({error.strerror or error}); {kept}. {FREE_SPACE}") from None
+        reason = error.strerror or error
+        raise OutputError(f"{out}: could not write the model ({reason}); {kept}. {FREE_SPACE}") from None
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)

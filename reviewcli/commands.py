@@ -54,7 +54,8 @@ def train(
         objective = Classification(config, device, model.config.pad_index)
         trainer = Trainer(model, objective, config, device, objective.steps(data.train), built.groups)
         identity = run_identity(config, model.config, data.fingerprint, built.start)
-        run = stages.Run(out, artifacts.SENTIMENT_KIND, config, data.vocab, {**data.record, **built.start}, identity, command)
+        record = {**data.record, **built.start}
+        run = stages.Run(out, artifacts.SENTIMENT_KIND, config, data.vocab, record, identity, command)
         facts = {
             "data": f"{len(data.train[0]):,} train, {len(data.validation[0]):,} validation reviews",
             "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(data.vocab):,}",
@@ -73,7 +74,9 @@ def check_fine_tuning(vectors, init, gradual: bool, new_words: bool) -> None:
 
 def report_stale(lock, reporter) -> None:
     if lock.stale:
-        reporter.message(f"{lock.out}: cleared the lock of an earlier run (process {lock.stale}) that stopped without releasing it")
+        reporter.message(
+            f"{lock.out}: cleared the lock of an earlier run (process {lock.stale}) that stopped without releasing it"
+        )
 
 
 def run_identity(config: TrainConfig, model_config, fingerprint: str, start: dict) -> dict:
@@ -90,7 +93,8 @@ def conduct(run, trainer, train_data, validation_data, reporter, facts: dict, *,
     if resume:
         stages.resume(trainer, run)
         position = trainer.position
-        reporter.message(f"resuming {run.out}: epoch {position.epoch}, after batch {position.done} of {trainer.steps_per_epoch}")
+        batches = f"after batch {position.done} of {trainer.steps_per_epoch}"
+        reporter.message(f"resuming {run.out}: epoch {position.epoch}, {batches}")
     reporter.start(facts)
 
     def tell(name: str) -> None:

@@ -1,8 +1,10 @@
 """Any labelled input (file, folder, Hugging Face dataset) -> train / validation / test examples."""
 
+import csv
 import hashlib
 import json
 import random
+import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -17,8 +19,9 @@ LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "rating", "stars", 
 BUILDERS = {
     ".jsonl": ("json", {}),
     ".json": ("json", {}),
-    ".csv": ("csv", {}),
-    ".tsv": ("csv", {"delimiter": "\t"}),
+    # na_filter off: a review reading "N/A", "null" or "NaN" stays that text instead of becoming empty
+    ".csv": ("csv", {"na_filter": False}),
+    ".tsv": ("csv", {"delimiter": "\t", "na_filter": False}),
     ".parquet": ("parquet", {}),
     ".txt": ("text", {}),
 }
@@ -28,6 +31,8 @@ SPLIT_NAMES = {
     "test": ("test",),
 }
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+# fastText splits a line at spaces, tabs, vertical tabs and form feeds
+FASTTEXT_SPACE = re.compile(r"[ \t\v\f]+")
 
 
 @dataclass
@@ -120,13 +125,81 @@ def load_file(path: Path, columns: Columns) -> Examples:
         known = ", ".join(BUILDERS)
         raise UsageError(f"{path}: unknown file type '{path.suffix}'. Use one of {known}.")
     with utf8_copy(path) as readable:
+        if builder == "json":
+            refuse_null_lines(path, readable)
         try:
             table = datasets.load_dataset(builder, data_files=str(readable), split="train", **options)
         except Exception as error:  # datasets wraps parser errors in many types
             raise diagnose(path, readable, error) from None
-    if builder == "text":
-        return from_fasttext(table["text"], path)
-    return from_table(table, columns, str(path))
+        if builder == "text":
+            return from_fasttext(table["text"], path)
+        if builder == "csv" and "__index_level_0__" in table.column_names:
+            raise extra_fields(path, readable, options.get("delimiter", ","))
+        line_of = jsonl_line_of(readable, len(table)) if path.suffix.lower() == ".jsonl" else None
+        return from_table(table, columns, str(path), line_of)
+
+
+# a line that is JSON null; pyarrow 26's JSON reader crashes the process (segmentation fault) when a block
+# starts with one, and a null row holds no review anyway
+NULL_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r]*null[ \t\r]*$", re.MULTILINE)
+
+
+def refuse_null_lines(path: Path, readable: Path) -> None:
+    raw = readable.read_bytes()
+    null = NULL_LINE.search(raw)
+    if null is not None:
+        line = raw[: null.start()].count(b"\n") + 1
+        raise DataError(
+            f"{path}:{line}:1: expected a JSON object such as {{\"text\": ..., \"label\": ...}}, got null. "
+            "Write one review object per line, or remove that line."
+        )
+
+
+def extra_fields(path: Path, readable: Path, delimiter: str) -> DataError:
+    """pandas reads a first row with one field more than the header as an index and every column shifted
+    by one, so 'great, really,1' would be the review ' really' with label 1: refuse it instead."""
+    with open(readable, encoding="utf-8-sig", newline="") as file:
+        rows = csv.reader(file, delimiter=delimiter)
+        try:
+            header = next((row for row in rows if row), [])
+            next((row for row in rows if row), None)
+            where = f"{path}:{rows.line_num}"
+        except csv.Error:
+            header, where = [], f"{path}: the first row"
+    name = "a tab" if delimiter == "\t" else f"a '{delimiter}'"
+    return DataError(
+        f"{where}: more fields than the header's {len(header)} names. Put quotes around a review that holds "
+        f"{name}, or name every column in the header."
+    )
+
+
+def jsonl_line_of(path: Path, rows: int):
+    """row -> line number in a JSONL file, whose reader skips blank lines; None where the counts disagree
+    (a .jsonl file holding one JSON array). Reads the file only when asked, for an error message."""
+    numbers = []
+
+    def line_of(row: int) -> int | None:
+        if not numbers:
+            lines = path.read_bytes().split(b"\n")
+            numbers.extend(n for n, line in enumerate(lines, start=1) if line.strip(b" \t\r"))
+        return numbers[row - 1] if len(numbers) == rows and 1 <= row <= rows else None
+
+    return line_of
+
+
+def parse_json(line: str):
+    """json.loads, with every failure a json.JSONDecodeError: also nesting too deep for the parser and
+    integers longer than Python converts (sys.get_int_max_str_digits)."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", line, 0) from None
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        long_number = re.search(r"\d{%d,}" % max(sys.get_int_max_str_digits(), 1), line)
+        at = long_number.start() if long_number else 0
+        raise json.JSONDecodeError("a number with too many digits", line, at) from None
 
 
 class utf8_copy:
@@ -165,26 +238,48 @@ class utf8_copy:
 def diagnose(path: Path, readable: Path, error: Exception) -> DataError:
     """Turn a parser failure into file:line:column and what to do."""
     if path.suffix.lower() == ".jsonl" or path.suffix.lower() == ".json":
-        with open(readable, encoding="utf-8") as lines:
+        # lines end at \n only, as for the JSON reader; a byte-order mark is no JSON error, datasets skips it
+        with open(readable, encoding="utf-8-sig", newline="\n") as lines:
             for number, line in enumerate(lines, start=1):
-                if not line.strip():
+                if not line.strip(" \t\r\n"):  # JSON's whitespace
                     continue
                 try:
-                    json.loads(line.rstrip("\r\n"))
+                    record = parse_json(line.rstrip("\r\n"))
                 except json.JSONDecodeError as bad:
                     if path.suffix.lower() == ".jsonl" or number > 1:
                         return DataError(
                             f"{path}:{number}:{bad.colno}: not valid JSON ({bad.msg}). Fix or remove that line."
                         )
                     break
-    if readable.stat().st_size == 0:
+                if path.suffix.lower() == ".jsonl" and not isinstance(record, dict):
+                    return DataError(
+                        f"{path}:{number}:1: expected a JSON object such as {{\"text\": ..., \"label\": ...}}, "
+                        f"got {type(record).__name__}. Write one review object per line."
+                    )
+    if not readable.read_bytes().strip():
         return DataError(f"{path}: the file is empty. Give a file with reviews and labels.")
-    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "corresponds to no data" in str(error):  # datasets' words for a table without rows
+        return DataError(
+            f"{path}: holds no reviews, only a header or blank lines. Give a file with reviews and labels."
+        )
+    reason = parser_reason(error)
     return DataError(f"{path}: could not be read ({reason}). Check that it is a well-formed {path.suffix} file.")
 
 
-def from_table(table, columns: Columns, source: str) -> Examples:
-    """Pick the text and label columns by name (or as told) and map labels to 0/1."""
+def parser_reason(error: Exception) -> str:
+    """The first line of the parser's own message (pandas, pyarrow), which datasets wraps in
+    'An error occurred while generating the dataset'."""
+    chain = [error]
+    while len(chain) < 20 and (cause := chain[-1].__cause__ or chain[-1].__context__) not in (None, *chain):
+        chain.append(cause)
+    parser = next((e for e in chain if type(e).__name__ in ("ArrowInvalid", "ParserError", "EmptyDataError")), error)
+    reason = next((line.strip() for line in str(parser).splitlines() if line.strip()), type(parser).__name__)
+    return reason.removeprefix("Error tokenizing data. C error: ").removeprefix("JSON parse error: ")
+
+
+def from_table(table, columns: Columns, source: str, line_of=None) -> Examples:
+    """Pick the text and label columns by name (or as told) and map labels to 0/1; line_of (row -> line)
+    lets a label error name the line of a line-based file."""
     names = table.column_names
     text_column = pick_column(names, columns.text, TEXT_COLUMNS, "text", source)
     label_column = pick_column(names, columns.label, LABEL_COLUMNS, "label", source)
@@ -192,7 +287,7 @@ def from_table(table, columns: Columns, source: str) -> Examples:
     feature = table.features[label_column]
     if hasattr(feature, "int2str") and feature.num_classes == 2:
         label_values = class_label_names(feature, label_values)
-    labels, _ = map_labels(label_values, source=source, column=label_column)
+    labels, _ = map_labels(label_values, source=source, column=label_column, line_of=line_of)
     texts = table[text_column]
     examples = Examples()
     for row, (text, label) in enumerate(zip(texts, labels), start=1):
@@ -214,11 +309,20 @@ def class_label_names(feature, values: list) -> list:
     return values
 
 
+def name_list(names, limit: int = 20) -> str:
+    """Column or field names for a one-line message: odd characters (line breaks, tabs) escaped, long
+    names cut short."""
+    shown = [name if name.isprintable() else repr(name) for name in map(str, names)]
+    shown = [name if len(name) <= 40 else name[:37] + "..." for name in shown]
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more
+
+
 def pick_column(names: list[str], asked: str | None, candidates: tuple, kind: str, source: str) -> str:
     if asked is not None:
         if asked not in names:
             raise UsageError(
-                f"{source}: no column '{asked}'. Its columns are: {', '.join(names)}. "
+                f"{source}: no column '{asked}'. Its columns are: {name_list(names)}. "
                 f"Pass one of them with --{kind}-column."
             )
         return asked
@@ -227,18 +331,20 @@ def pick_column(names: list[str], asked: str | None, candidates: tuple, kind: st
         if candidate in lowered:
             return lowered[candidate]
     raise UsageError(
-        f"{source}: cannot tell which column holds the {kind}. Its columns are: {', '.join(names)}. "
+        f"{source}: cannot tell which column holds the {kind}. Its columns are: {name_list(names)}. "
         f"Name it with --{kind}-column."
     )
 
 
 def from_fasttext(lines: list[str], path: Path) -> Examples:
     """fastText's supervised format: `__label__positive Great taste.` one review a line."""
-    labels, texts = [], []
+    labels, texts, numbers = [], [], []
     for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # byte-order mark of Notepad files
         if not line.strip():
             continue
-        head, _, text = line.strip().partition(" ")
+        head, _, text = FASTTEXT_SPACE.sub(" ", line.strip(), count=1).partition(" ")
         if not head.startswith("__label__"):
             raise DataError(
                 f"{path}:{number}:1: expected a line starting with __label__<label>. "
@@ -246,9 +352,9 @@ def from_fasttext(lines: list[str], path: Path) -> Examples:
             )
         labels.append(head[len("__label__") :])
         texts.append(text)
-    if set(labels) == {"1", "2"}:  # fastText's Amazon/Yelp polarity files: 1 negative, 2 positive
-        labels = ["negative" if label == "1" else "positive" for label in labels]
-    mapped, _ = map_labels(labels, source=str(path), column="__label__")
+        numbers.append(number)
+    # fastText's Amazon/Yelp polarity files, __label__1 negative and __label__2 positive, are map_labels' 'polarity'
+    mapped, _ = map_labels(labels, source=str(path), column="__label__", line_of=lambda row: numbers[row - 1])
     examples = Examples()
     for text, label in zip(texts, mapped):
         if label is None:

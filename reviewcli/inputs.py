@@ -3,12 +3,13 @@
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewcli.data import TEXT_COLUMNS
+from reviewcli.data import TEXT_COLUMNS, name_list, parse_json
 from reviewcli.errors import DataError, UsageError
 
 
@@ -91,7 +92,7 @@ def jsonl_reviews(lines, name: str, text_column: str | None) -> Iterator[Review]
             yield Review("", {})
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except json.JSONDecodeError as bad:
             raise DataError(f"{name}:{number}:{bad.colno}: not valid JSON ({bad.msg}). Fix or remove that line.") from None
         if not isinstance(record, dict):
@@ -99,21 +100,32 @@ def jsonl_reviews(lines, name: str, text_column: str | None) -> Iterator[Review]
         yield Review(text_of(record, text_column, name, number), record)
 
 
+# a lone carriage return ends a line too (classic Mac OS, Excel's "CSV (Macintosh)"); csv.reader wants it split off
+_BARE_CR = re.compile(r"(?<=\r)(?!\n)")
+
+
 def csv_reviews(lines, name: str, text_column: str | None, delimiter: str) -> Iterator[Review]:
-    rows = csv.reader(lines, delimiter=delimiter)
-    header = next(rows, None)
-    if header is None:
-        return
-    for row in rows:
-        record = dict(zip(header, row))
-        yield Review(text_of(record, text_column, name, rows.line_num), record)
+    """One Review per CSV row after the header; blank lines are no rows, as for csv.DictReader."""
+    split = (piece for line in lines for piece in _BARE_CR.split(line) if piece)
+    rows = csv.reader(split, delimiter=delimiter)
+    try:
+        header = next((row for row in rows if row), None)
+        if header is None:
+            return
+        for row in rows:
+            if not row:
+                continue
+            record = dict(zip(header, row))
+            yield Review(text_of(record, text_column, name, rows.line_num), record)
+    except csv.Error as error:
+        raise DataError(f"{name}:{rows.line_num}: not valid CSV ({error}). Fix or remove that line.") from None
 
 
 def text_of(record: dict, text_column: str | None, name: str, number: int) -> str:
     if text_column is not None:
         if text_column not in record:
             raise UsageError(
-                f"{name}:{number}: no field '{text_column}'. Fields there: {', '.join(record) or 'none'}. "
+                f"{name}:{number}: no field '{text_column}'. Fields there: {name_list(record) or 'none'}. "
                 "Pass the right one with --text-column."
             )
         return str(record[text_column] or "")
@@ -122,6 +134,6 @@ def text_of(record: dict, text_column: str | None, name: str, number: int) -> st
         if candidate in lowered:
             return str(record[lowered[candidate]] or "")
     raise UsageError(
-        f"{name}:{number}: cannot tell which field holds the review ({', '.join(record) or 'no fields'}). "
+        f"{name}:{number}: cannot tell which field holds the review ({name_list(record) or 'no fields'}). "
         "Name it with --text-column."
     )

@@ -17,7 +17,9 @@ def check_out(out: Path, *, force: bool, resume: bool, create_parent: bool = Fal
 
     out = Path(out)
     if out.resolve() == shipped_model_dir().resolve():
-        raise UsageError(f"{out}: this is the model shipped with reviewcli, which train never writes. Choose another --out.")
+        raise UsageError(
+            f"{out}: this is the model shipped with reviewcli, which train never writes. Choose another --out."
+        )
     if out.exists():
         check_existing(out, force=force, resume=resume)
     elif resume:
@@ -25,11 +27,14 @@ def check_out(out: Path, *, force: bool, resume: bool, create_parent: bool = Fal
     parent = out.parent
     if not parent.is_dir():
         if not create_parent:
-            raise UsageError(f"{out}: its folder {parent} does not exist. Create it (mkdir -p {parent}) or choose another --out.")
+            raise UsageError(
+                f"{out}: its folder {parent} does not exist. Create it (mkdir -p {parent}) or choose another --out."
+            )
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise UsageError(f"{out}: cannot create its folder {parent} ({error.strerror}). Choose another --out.") from None
+            reason = error.strerror
+            raise UsageError(f"{out}: cannot create its folder {parent} ({reason}). Choose another --out.") from None
     check_writable(out)
 
 

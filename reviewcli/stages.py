@@ -76,7 +76,8 @@ def prepare_data(
         vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
     elif new_words:
         vocab = init.vocab.extended(train_tokens, min_freq=config.min_freq)
-        say(f"init: {len(vocab) - len(init.vocab):,} words of the training data joined the vocabulary of {len(init.vocab):,}")
+        added, known = len(vocab) - len(init.vocab), len(init.vocab)
+        say(f"init: {added:,} words of the training data joined the vocabulary of {known:,}")
     else:
         vocab = init.vocab
     train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
@@ -211,7 +212,8 @@ def interrupted_message(trainer, run: Run, signal_name: str | None) -> str:
     position = trainer.position
     where = f"epoch {position.epoch}, batch {position.done} of {trainer.steps_per_epoch}"
     if trainer.best_epoch:
-        kept = f"the best model so far (epoch {trainer.best_epoch}; {trainer.epochs_done} of {run.config.epochs} epochs done)"
+        done = f"{trainer.epochs_done} of {run.config.epochs} epochs done"
+        kept = f"the best model so far (epoch {trainer.best_epoch}; {done})"
     else:
         kept = "the model as it was (no epoch finished yet)"
     return f"{signal_name or 'a signal'} in {where}. {run.out} holds {kept} and a checkpoint. Resume: {run.command}"

@@ -153,7 +153,9 @@ class Trainer:
         self.finished = False  # every epoch ran, or early stopping ended the run
         self.interrupted = False  # should_stop() ended fit() inside an epoch or between epochs
 
-    def fit(self, train, validation, on_step: Callable[[Step], None] | None = None, should_stop=never) -> Iterator[EpochResult]:
+    def fit(
+        self, train, validation, on_step: Callable[[Step], None] | None = None, should_stop=never
+    ) -> Iterator[EpochResult]:
         """Trains from `position` on. Stops after `patience` epochs without gain, or at the next step
         boundary once should_stop() is true (then `interrupted` is set and state() can resume)."""
         self.interrupted = False
@@ -180,7 +182,8 @@ class Trainer:
             position.seconds = base + time.perf_counter() - started
             if on_step is not None:
                 count = max(position.count, 1)
-                on_step(Step(position.epoch, position.done, len(order), position.loss / count, position.correct / count))
+                loss, accuracy = position.loss / count, position.correct / count
+                on_step(Step(position.epoch, position.done, len(order), loss, accuracy))
         return True
 
     def step(self, batch) -> None:
@@ -208,7 +211,8 @@ class Trainer:
         )  # fmt: skip
         self.history.append(asdict(result))
         patience_spent = position.epoch - self.best_epoch >= self.config.patience
-        self.finished = position.epoch >= self.config.epochs or (patience_spent and position.epoch >= self.last_unfreezing())
+        all_training = position.epoch >= self.last_unfreezing()
+        self.finished = position.epoch >= self.config.epochs or (patience_spent and all_training)
         self.position = Position(epoch=position.epoch + 1)
         return result
 

@@ -27,7 +27,9 @@ class Vocabulary:
     ) -> "Vocabulary":
         """Most frequent tokens first, ties broken alphabetically, so the same text gives the same ids."""
         counts = Counter(token for tokens in tokenized for token in tokens)
-        kept = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
+        # a corpus may hold the literal strings <pad> and <unk>; they keep their reserved ids
+        kept = [t for t, n in counts.items() if n >= min_freq and t not in (PAD, UNK)]
+        kept.sort(key=lambda t: (-counts[t], t))
         if max_vocab is not None:
             kept = kept[: max(0, max_vocab - 2)]
         return cls([PAD, UNK, *kept])

@@ -186,7 +186,6 @@ def test_garbage_weights_refused(saved, tmp_path):
 
 
 def test_damaged_model_section_is_model_error(saved, tmp_path):
-    # BUG: config["model"] that is not an object raises AttributeError (uncaught) instead of ModelError
     directory = copy_of(saved[0], tmp_path)
     edit_config(directory, lambda c: c.update(model=["gru"]))
     with pytest.raises(ModelError, match="damaged"):

@@ -172,7 +172,7 @@ def test_evaluate_unknown_column(tiny_model):
 
 def test_evaluate_label_column_without_labels(tiny_model):
     result = invoke(["evaluate", DATA / "test.jsonl", "-m", tiny_model, "--label-column", "product"])
-    assert_fails_cleanly(result, 1, "row 1", "'coffee beans'", "is not a sentiment label")
+    assert_fails_cleanly(result, 1, "test.jsonl:1: label", "'coffee beans'", "is not a sentiment label")
 
 
 def test_evaluate_only_three_star_rows(tiny_model, tmp_path):
@@ -328,8 +328,7 @@ def test_predict_model_weights_unreadable(tiny_model, tmp_path):
 
 
 def test_predict_model_config_without_tokenizer(tiny_model, tmp_path):
-    # BUG: config.json lacking "tokenizer" passes artifacts.load, then commands.load_predictor
-    # raises KeyError('tokenizer') and the user sees a traceback.
+    # a config.json without "tokenizer" is a clean model error, not a KeyError traceback
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model, broken)
     config = json.loads((broken / "config.json").read_text(encoding="utf-8"))
@@ -359,8 +358,7 @@ def test_model_option_wins_over_env(tiny_model, tmp_path, monkeypatch):
 
 
 def test_predict_dash_and_input_together(tiny_model, tmp_path):
-    # BUG: `predict - --input FILE` silently reads standard input and ignores FILE, because texts == ["-"]
-    # overwrites `input` before the "not both" check.
+    # `-` and --input together are refused, not stdin read with FILE ignored
     path = tmp_path / "in.txt"
     path.write_text("from the file\n", encoding="utf-8")
     result = invoke(["predict", "-", "--input", path, "-m", tiny_model], input="from stdin\n")
@@ -382,8 +380,7 @@ def test_predict_table_shows_markup_literally(tiny_model):
 
 
 def test_train_out_refuses_to_replace_a_directory_that_is_not_a_model(small_train, tmp_path):
-    # BUG: artifacts.replace_directory() moves any existing --out aside and deletes it, so
-    # `reviewcli train --out ~/some/folder` silently destroys that folder's files.
+    # train never deletes an --out folder that holds something other than a model
     out = tmp_path / "my-documents"
     out.mkdir()
     (out / "notes.txt").write_text("precious", encoding="utf-8")
@@ -394,10 +391,16 @@ def test_train_out_refuses_to_replace_a_directory_that_is_not_a_model(small_trai
     assert str(out) in result.stderr
 
 
-def test_train_out_overwrites_a_previous_model(small_train, tmp_path):
+def test_train_replaces_a_previous_model_only_with_force(small_train, tmp_path):
     out = tmp_path / "m"
-    for cell in ("gru", "lstm"):
-        result = invoke(["train", small_train, *TINY, "--epochs", "1", "--cell", cell, "--out", out, "-q"])
-        assert result.exit_code == 0, result.output
+    result = invoke(["train", small_train, *TINY, "--epochs", "1", "--cell", "gru", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    before = (out / "model.safetensors").read_bytes()
+    result = invoke(["train", small_train, *TINY, "--epochs", "1", "--cell", "lstm", "--out", out, "-q"])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {out}: a model is already there. Replace it with --force, or choose another --out.\n"
+    assert (out / "model.safetensors").read_bytes() == before
+    result = invoke(["train", small_train, *TINY, "--epochs", "1", "--cell", "lstm", "--out", out, "-q", "--force"])
+    assert result.exit_code == 0, result.output
     assert json.loads((out / "config.json").read_text(encoding="utf-8"))["model"]["cell"] == "lstm"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no lock, staging or old copy left

@@ -193,8 +193,7 @@ def test_invalid_json_line_gives_path_line_column(tmp_path):
 
 
 def test_invalid_json_column_of_a_truncated_line(tmp_path):
-    # BUG: diagnose() parses each line with its newline, so an error at the end of a line is reported
-    # as column 1 (of the next, empty line) instead of column 25 where the object stops.
+    # the column is where the line stops (25), not column 1 of the next line
     path = tmp_path / "r.jsonl"
     path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"r\.jsonl:2:25: not valid JSON"):
@@ -252,3 +251,123 @@ def test_utf8_bom_in_training_csv_is_fine(tmp_path):
     path = tmp_path / "r.csv"
     path.write_bytes(b"\xef\xbb\xbftext,label\ngood,positive\nbad,negative\n")
     assert load_file(path, Columns()).labels == [1, 0]
+
+
+# Found by tests/test_fuzz.py: each of these raised an uncaught exception, printed a message over several
+# lines, named the wrong line, or read the file silently wrong.
+
+
+@pytest.mark.parametrize("label", ["[1]", '{"x": 1}'])
+def test_label_that_is_a_json_list_or_object_names_the_line(tmp_path, label):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "good", "label": 1}\n{"text": "odd", "label": ' + label + "}\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.jsonl:2: label .* is not a sentiment label"):  # was TypeError
+        load_file(path, Columns())
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reason"), [("[" * 3000, "nested too deeply"), ("9" * 5000, "a number with too many digits")]
+)
+def test_json_lines_python_cannot_parse_are_data_errors(tmp_path, bad_line, reason):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "good", "label": 1}\n' + bad_line + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"r\.jsonl:2:1: not valid JSON \({reason}\)"):  # was RecursionError/ValueError
+        load_file(path, Columns())
+
+
+def test_byte_order_mark_does_not_hide_the_line_that_is_wrong(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"text": "good", "label": 1}\n{"text": "bad", "label": 0\n')
+    with pytest.raises(DataError, match=r"r\.jsonl:2:27: not valid JSON"):  # was 1:1 "Unexpected UTF-8 BOM"
+        load_file(path, Columns())
+
+
+def test_jsonl_line_that_is_not_an_object_names_the_line(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "good", "label": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.jsonl:2:1: expected a JSON object"):
+        load_file(path, Columns())
+
+
+def test_jsonl_label_errors_name_the_line_past_blank_lines(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "a", "label": 1}\n\n{"text": "b", "label": 0}\n{"text": "c", "label": 7}\n', "utf-8")
+    with pytest.raises(DataError, match=r"r\.jsonl:4: label 7 in column 'label'"):  # was "row 1: label 1"
+        load_file(path, Columns())
+
+
+@pytest.mark.parametrize("text", ["N/A", "NA", "null", "None", "nan", "#N/A"])
+def test_csv_review_that_reads_like_a_missing_value_keeps_its_text(tmp_path, text):
+    path = tmp_path / "r.csv"
+    path.write_text(f"text,label\ngreat taste,positive\n{text},negative\n", encoding="utf-8")
+    assert load_file(path, Columns()).texts == ["great taste", text]  # pandas made it NaN, then ""
+
+
+def test_csv_label_column_of_ones_and_twos_is_two_classes_as_in_fasttext(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text,label\nawful,1\ngreat,2\n", encoding="utf-8")
+    assert load_file(path, Columns()).labels == [0, 1]  # was [0, 0]: read as 1- and 2-star ratings
+    fasttext = tmp_path / "r.txt"
+    fasttext.write_text("__label__1 awful\n__label__2 great\n", encoding="utf-8")
+    assert load_file(fasttext, Columns()).labels == [0, 1]
+
+
+def test_csv_first_row_with_one_field_too_many_is_refused(tmp_path):
+    # pandas took the first column as an index: "good, really,1" became the review " really"
+    path = tmp_path / "r.csv"
+    path.write_text("text,label\ngood, really,1\nbad,0\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.csv:2: more fields than the header's 2 names"):
+        load_file(path, Columns())
+
+
+def test_column_names_with_line_breaks_keep_the_message_one_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text('"re\nview",label\ngood,1\n', encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_file(path, Columns())
+    assert str(caught.value).startswith(f"{path}: cannot tell which column holds the text")
+    assert "'re\\nview'" in str(caught.value) and len(str(caught.value).splitlines()) == 1
+
+
+def test_fasttext_byte_order_mark_and_tab_after_the_label(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(b"\xef\xbb\xbf__label__positive great\n__label__negative\tstale\n")
+    examples = load_file(path, Columns())  # was "r.txt:1:1: expected a line starting with __label__"
+    assert (examples.texts, examples.labels) == (["great", "stale"], [1, 0])
+
+
+def test_fasttext_label_error_names_the_line(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text("__label__positive great\n\n__label__meh so-so\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.txt:3: label 'meh'"):  # was "row 2"
+        load_file(path, Columns())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(" \n\n", "the file is empty"), ("text,label\n", "holds no reviews, only a header")],
+)
+def test_blank_and_header_only_files_say_so(tmp_path, content, message):
+    path = tmp_path / "r.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=f"r\\.csv: {message}"):  # was 'Instruction "train" corresponds to no data!'
+        load_file(path, Columns())
+
+
+@pytest.mark.parametrize("content", ["null\n", '\n{"text": "a", "label": 1}\r\n null \r\n'])
+def test_json_null_line_is_a_data_error_not_a_crash(tmp_path, content):
+    """pyarrow's JSON reader crashed the process (segmentation fault) on a file starting with null; in a
+    subprocess, so that a crash fails this test and not the whole run."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "r.jsonl"
+    path.write_text(content, encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from reviewcli.data import Columns, load_file; from reviewcli.errors "
+        "import DataError\ntry:\n    load_file(Path(sys.argv[1]), Columns())\nexcept DataError as e:\n    print(e)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-500:])
+    line = 1 if content.startswith("null") else 3
+    assert done.stdout.startswith(f"{path}:{line}:1: expected a JSON object such as"), done.stdout

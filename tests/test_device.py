@@ -11,9 +11,10 @@ def test_cpu():
     assert resolve_device("cpu") == torch.device("cpu")
 
 
-def test_auto_takes_cuda_only_when_present():
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert resolve_device("auto").type == expected
+@pytest.mark.parametrize(("present", "expected"), [(True, "cuda"), (False, "cpu")])
+def test_auto_takes_cuda_only_when_present(monkeypatch, present, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: present)
+    assert resolve_device("auto") == torch.device(expected)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

@@ -61,8 +61,6 @@ def test_csv_rows_with_header(tmp_path):
 
 
 def test_csv_quoted_field_keeps_its_line_break(tmp_path):
-    # BUG: lines are stripped of their newline before the csv module sees them, so a quoted
-    # multi-line review is glued together ("line oneline two").
     path = tmp_path / "r.csv"
     path.write_text('id,text\n1,"line one\nline two"\n2,bad\n', encoding="utf-8")
     found, _ = reviews(path, "csv")
@@ -132,9 +130,50 @@ def test_writer_jsonl_unicode_not_escaped():
     [("r.csv", "text,id\ngood,1\nbad,2\n"), ("r.jsonl", '{"text": "good"}\n{"text": "bad"}\n')],
 )
 def test_utf8_bom_at_start_of_input_file(tmp_path, name, content):
-    # BUG: a UTF-8 byte-order mark (Excel, Notepad) is kept: the CSV header becomes "\ufefftext" and the
-    # first JSONL line fails to parse, although `train`/`evaluate` read the same files fine.
+    # a byte-order mark (Excel, Notepad) is skipped, as train/evaluate skip it
     path = tmp_path / name
     path.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
     found, _ = reviews(path, name.split(".")[1])
     assert [r.text for r in found] == ["good", "bad"]
+
+
+# Found by tests/test_fuzz.py: each raised an uncaught exception (a traceback in `predict --input`)
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reason"), [("[" * 3000, "nested too deeply"), ('{"text": ' + "9" * 5000 + "}", "too many digits")]
+)
+def test_jsonl_lines_python_cannot_parse_name_the_line(tmp_path, bad_line, reason):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"text": "ok"}\n' + bad_line + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"r\.jsonl:2:\d+: not valid JSON \(.*{reason}"):
+        reviews(path, "jsonl")
+
+
+def test_csv_with_carriage_return_line_endings(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(b'id,text\r1,good\r2,"two\rlines"\r')  # was csv.Error: new-line character seen in unquoted field
+    found, _ = reviews(path, "csv")
+    assert [r.text for r in found] == ["good", "two\rlines"]
+
+
+def test_csv_blank_lines_are_no_rows(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("\ntext\ngood\n\nbad\n\n", encoding="utf-8")  # the trailing blank line was a UsageError
+    found, _ = reviews(path, "csv")
+    assert [r.text for r in found] == ["good", "bad"]
+
+
+def test_csv_field_over_the_csv_module_limit_names_the_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text\nfine\n" + "a" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"r\.csv:3: not valid CSV \(field larger than field limit"):
+        reviews(path, "csv")
+
+
+def test_field_names_with_line_breaks_keep_the_message_one_line(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text('"bo\ndy",id\ngood,1\n', encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        reviews(path, "csv")
+    assert "'bo\\ndy'" in str(caught.value) and len(str(caught.value).splitlines()) == 1

@@ -72,6 +72,42 @@ def test_unknown_word_raises_value_error():
 
 
 def test_rating_column_of_only_one_star_reviews_is_negative():
-    # BUG: a column holding only 1s is read as binary, so a file of 1-star ratings becomes all positive.
     values, _ = map_labels([1, 1, 1], source="ones.csv", column="rating")
     assert values == [0, 0, 0]
+
+
+# Found by tests/test_fuzz.py
+
+
+@pytest.mark.parametrize("odd", [[1], {"x": 1}])
+def test_unhashable_label_is_a_data_error(odd):
+    with pytest.raises(DataError, match=r"row 2: label .* is not a sentiment label"):  # was TypeError
+        mapped(["positive", odd])
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_label_is_a_missing_label(blank):
+    with pytest.raises(DataError, match="row 2 has no value in label column 'label'"):
+        mapped(["positive", blank])
+
+
+def test_ones_and_twos_are_classes_except_in_a_rating_column():
+    assert map_labels([1, 2, 2], source="s", column="label") == ([0, 1, 1], "polarity")
+    assert map_labels(["2", "1"], source="s", column="__label__") == ([1, 0], "polarity")
+    assert map_labels([1, 2], source="s", column="stars") == ([0, 0], "stars")
+
+
+def test_error_blames_the_value_that_no_scheme_reads():
+    with pytest.raises(DataError, match=r"row 3: label 7 "):  # was "row 1: label 1"
+        mapped([1, 0, 7, 1])
+
+
+def test_line_of_puts_the_line_in_the_message():
+    with pytest.raises(DataError, match=r"^r\.txt:9: label 'meh'"):
+        map_labels(["pos", "meh"], source="r.txt", column="__label__", line_of=lambda row: row + 7)
+
+
+def test_long_label_is_cut_short_in_the_message():
+    with pytest.raises(DataError) as caught:
+        mapped(["positive", "x" * 500])
+    assert len(str(caught.value)) < 300

@@ -55,9 +55,28 @@ def test_logits_shape():
     assert logits.shape == (2,)
 
 
-def test_parameter_count_follows_config():
-    small, large = make_model(bidirectional=False), make_model(bidirectional=True)
-    assert 0 < count_parameters(small) < count_parameters(large)
+def recurrent_parameters(gates: int, inputs: int, hidden: int) -> int:
+    """One direction of one layer: W_ih (gates*H x I), W_hh (gates*H x H), b_ih and b_hh (gates*H each)."""
+    return gates * hidden * (inputs + hidden) + 2 * gates * hidden
+
+
+@pytest.mark.parametrize(
+    ("cell", "bidirectional", "layers", "expected"),
+    [
+        ("gru", False, 1, 929),  # 60*8 embedding + 3*8*(8+8) + 2*3*8 GRU + (2*8 + 1) head
+        ("gru", True, 1, 1377),  # 480 + 2 * 432 + (2*2*8 + 1)
+        ("lstm", False, 1, 1073),  # 480 + 4*8*16 + 2*4*8 + 17
+        ("rnn", False, 1, 641),  # 480 + 8*16 + 2*8 + 17
+        ("lstm", True, 2, 3329),  # 480 + 2*576 + 2 * (4*8*(16+8) + 2*4*8) + 33: layer 2 reads both directions
+    ],
+)
+def test_parameter_count_follows_config(cell, bidirectional, layers, expected):
+    gates = {"gru": 3, "lstm": 4, "rnn": 1}[cell]
+    directions = 2 if bidirectional else 1
+    inputs = [8] + [8 * directions] * (layers - 1)
+    by_formula = 60 * 8 + directions * sum(recurrent_parameters(gates, i, 8) for i in inputs) + 2 * directions * 8 + 1
+    assert by_formula == expected
+    assert count_parameters(make_model(cell, bidirectional, layers)) == expected
 
 
 def test_model_config_rejects_bad_values():

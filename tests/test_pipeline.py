@@ -99,8 +99,7 @@ def test_train_keeps_stdout_clean(small_train, tmp_path):
 
 
 def test_data_error_is_one_line_on_stderr(tiny_model, tmp_path):
-    # BUG: `datasets` logs "Failed to load JSON from file ..." at ERROR level before reviewcli's own message;
-    # quiet_datasets() sets verbosity to ERROR, which lets it through.
+    # datasets' own "Failed to load JSON" log line stays off stderr
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "a", "label": 1}\n{"text": "b", "label": 0\n', encoding="utf-8")
     done = run_cli(["evaluate", path, "--model", tiny_model])

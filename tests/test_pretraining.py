@@ -163,10 +163,12 @@ def test_train_init_refuses_a_contradicting_architecture(encoder_dir, small_trai
 
 
 def test_init_and_vectors_are_exclusive(encoder_dir, small_train, tmp_path):
-    vectors = tmp_path / "v.txt"
-    vectors.write_text("good 0.1 0.2\n", encoding="utf-8")
-    result = invoke(["train", small_train, "--init", encoder_dir, "--vectors", vectors, "--out", tmp_path / "m"])
+    vectors = tmp_path / "v.txt"  # 8-dimensional like the encoder, so no size mismatch can fail first
+    vectors.write_text("".join(f"{word} {' '.join(['0.1'] * 8)}\n" for word in ("good", "bad", "taste")), "utf-8")
+    options = ["--epochs", "1", "--out", tmp_path / "m", "-q"]
+    result = invoke(["train", small_train, "--init", encoder_dir, "--vectors", vectors, *options])
     assert result.exit_code == 2
+    assert "--vectors and --init both set the embeddings" in result.stderr
 
 
 def test_train_init_accepts_a_trained_sentiment_model(tiny_model, small_train, tmp_path):

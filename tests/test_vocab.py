@@ -7,11 +7,20 @@ from reviewcli.vocab import PAD, UNK, Vocabulary
 DOCS = [["b", "a", "c", "a"], ["c", "d", "a"], ["e", "b"]]  # a:3, b:2, c:2, d:1, e:1
 
 
-def test_pad_and_unk_first():
-    vocab = Vocabulary.build(DOCS)
-    assert vocab.tokens[:2] == [PAD, UNK] == ["<pad>", "<unk>"]
-    assert (vocab.index["<pad>"], vocab.index["<unk>"]) == (0, 1)
-    assert (vocab.pad_index, vocab.unk_index) == (0, 1)
+def test_pad_and_unk_stay_first_and_single_however_frequent_the_words():
+    from reviewcli.text import tokenize
+
+    docs = [tokenize("<pad> <unk> pad unk")] + [["the"]] * 50  # tokenize splits the markers into < pad >
+    vocab = Vocabulary.build(docs, max_vocab=7)
+    assert vocab.tokens == [PAD, UNK, "the", "<", ">", "pad", "unk"]
+    assert len(set(vocab.tokens)) == len(vocab.tokens)
+    assert vocab.encode([PAD, UNK, "the", "pad", "<", "zzz"]) == [0, 1, 2, 5, 3, 1]
+
+
+def test_literal_pad_and_unk_tokens_in_the_corpus_are_not_added_again():
+    vocab = Vocabulary.build([[PAD, PAD, UNK, "a", PAD]])
+    assert vocab.tokens == [PAD, UNK, "a"]
+    assert vocab.encode([PAD, UNK]) == [0, 1]
 
 
 def test_frequency_order_ties_alphabetical():
