@@ -26,11 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from reviewcli import artifacts  # noqa: E402
 
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "CI": "true"}
+WORK = Path(tempfile.mkdtemp(prefix="reviewcli-faults-"))
+# datasets' caches of every file read here stay in WORK and go with it
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "CI": "true", "HF_DATASETS_CACHE": str(WORK / "hf-cache")}
 DATA = ROOT / "data" / "train.jsonl"
 TINY = ["--embedding-dim", "8", "--hidden", "8", "--max-vocab", "300", "--min-freq", "1", "--device", "cpu"]
 RUN = [*TINY, "--epochs", "6", "--patience", "6", "--batch-size", "16"]
-WORK = Path(tempfile.mkdtemp(prefix="reviewcli-faults-"))
 
 
 class Trial:
@@ -286,7 +287,7 @@ def changed_options() -> list[Trial]:
 
 
 FUZZ = """
-import random, sys, tempfile, pathlib
+import pathlib, random, shutil, sys, tempfile
 from reviewcli.data import Columns, load_file
 from reviewcli.errors import ReviewCliError
 from reviewcli.inputs import DecodeReport, read_reviews
@@ -309,6 +310,7 @@ for n in range(int(sys.argv[2])):
                 crashes += 1
         except Exception:
             crashes += 1
+shutil.rmtree(folder)
 print(tried, crashes)
 """
 
