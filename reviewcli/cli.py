@@ -359,4 +359,7 @@ def run_predict(texts, input, model, text_column, form, threshold, device, preci
 
 
 def main() -> None:
+    from reviewcli.interrupts import terminate_as_interrupt
+
+    terminate_as_interrupt()
     app(prog_name="reviewcli")

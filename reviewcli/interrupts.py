@@ -40,6 +40,16 @@ class StopRequest:
             self.on_first(self.requested)
 
 
+def terminate_as_interrupt() -> None:
+    """SIGTERM outside a training loop acts as Ctrl-C does there: a clean exit 130 that releases
+    locks and removes temporary files, instead of Python's silent death (143)."""
+
+    def interrupt(number, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @contextlib.contextmanager
 def held_back():
     """Delays Ctrl-C and SIGTERM until the block is done (the two renames that swap a directory)."""

@@ -252,3 +252,19 @@ def test_pretrain_resume_finishes_the_same_run(tmp_path):
     assert all(torch.equal(first[k], second[k]) for k in second)
     losses = [[h["val_loss"] for h in json.loads((d / "config.json").read_text())["history"]] for d in (out, tmp_path / "whole")]
     assert losses[0] == losses[1] and len(losses[0]) == 3
+
+
+def test_sigterm_before_training_exits_cleanly_and_leaves_no_lock(tmp_path):
+    out = tmp_path / "run"
+    process = start(["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--out", out])
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if line.startswith("data: "):  # the data is read; training has not begun, or only just
+            process.send_signal(signal.SIGTERM)
+            break
+    lines += list(process.stderr)
+    assert process.wait(timeout=120) == 130
+    assert lines[-1].startswith(("Error: interrupted.", "Interrupted: SIGTERM"))
+    assert not any("Traceback" in line for line in lines)
+    assert not (tmp_path / ".run.lock").exists()
