@@ -111,7 +111,7 @@ def conduct(run, trainer, train_data, validation_data, reporter, facts: dict, *,
         "seconds": result.seconds,
         "tokens_per_second": result.tokens_per_second,
         "best_epoch": result.best_epoch,
-        "best_val_accuracy": result.best_val_accuracy,
+        "best_metric": trainer.objective.metrics(trainer.best_key),  # validation accuracy, or next-word loss
         "out": str(run.out),
     }
 
@@ -160,12 +160,16 @@ def pretrain(
         run = stages.Run(out, artifacts.ENCODER_KIND, config, corpus.vocab, corpus.record, identity, command)
         record = corpus.record
         facts = {
-            "data": f"{record['reviews']:,} reviews, {record['tokens']:,} tokens from {len(record['sources'])} files "
+            "data": f"{record['reviews']:,} reviews, {record['tokens']:,} tokens from {files(len(record['sources']))} "
             f"({record['held_out']:,} held out)",
             "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(corpus.vocab):,}",
             "device": str(device),
         }
         return conduct(run, trainer, corpus.train, corpus.validation, reporter, facts, resume=resume)
+
+
+def files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count:,} files"
 
 
 def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):

@@ -66,7 +66,8 @@ def summary_lines(summary: dict) -> list[str]:
     return [
         f"parameters: {summary['parameters']:,}",
         f"time: {summary['seconds']:.1f}s, {summary['tokens_per_second']:,.0f} tokens/s",
-        f"best validation accuracy: {summary['best_val_accuracy']:.4f} (epoch {summary['best_epoch']})",
+        *(f"best {name.replace('_', ' ')}: {value:.4f} (epoch {summary['best_epoch']})"
+          for name, value in summary["best_metric"].items()),  # fmt: skip
         f"saved to: {summary['out']}",
     ]
 

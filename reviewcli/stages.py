@@ -179,7 +179,6 @@ class FitResult:
     seconds: float
     tokens_per_second: float  # training steps only, over every epoch of the run (resumed ones too)
     best_epoch: int
-    best_val_accuracy: float | None
     epochs_done: int
 
 
@@ -201,11 +200,9 @@ def fit(trainer, run: Run, data_train, data_validation, *, reporter, should_stop
     history = trainer.history
     tokens = sum(h["tokens"] for h in history)
     train_seconds = sum(h["train_seconds"] for h in history)
-    best = next((h for h in history if h["epoch"] == trainer.best_epoch), None)
     return FitResult(
-        time.perf_counter() - started, tokens / max(train_seconds, 1e-9), trainer.best_epoch,
-        best["val_accuracy"] if best else None, trainer.epochs_done,
-    )  # fmt: skip
+        time.perf_counter() - started, tokens / max(train_seconds, 1e-9), trainer.best_epoch, trainer.epochs_done
+    )
 
 
 def interrupted_message(trainer, run: Run, signal_name: str | None) -> str:

@@ -34,6 +34,19 @@ def test_pretrain_writes_an_encoder_directory(encoder_dir):
     assert not any(name.startswith("head.") for name in weights)
 
 
+def test_pretrain_reports_its_own_measure(tmp_path, small_train):
+    """A language model has no validation accuracy to report; its best epoch is the lowest next-word loss."""
+    out = tmp_path / "lm"
+    result = invoke(["pretrain", small_train, *PRETRAIN_TINY, "--epochs", "2", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert "tokens from 1 file (" in result.stderr
+    assert "validation accuracy" not in result.stderr
+    config = json.loads((out / "config.json").read_text())
+    best = config["metrics"]
+    assert f"best next word loss: {best['next_word_loss']:.4f} (epoch {best['best_epoch']})" in result.stderr
+    assert best["next_word_loss"] == min(h["val_loss"] for h in config["history"])
+
+
 def test_language_model_learns_the_text(tmp_path):
     """Loss on held-out reviews falls over epochs on a repetitive corpus."""
     lines = ["the coffee is great and fresh", "the tea is stale and bitter", "great taste and fresh smell"] * 40
