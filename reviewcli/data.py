@@ -126,7 +126,7 @@ def load_file(path: Path, columns: Columns) -> Examples:
         raise UsageError(f"{path}: unknown file type '{path.suffix}'. Use one of {known}.")
     with utf8_copy(path) as readable:
         if builder == "json":
-            refuse_null_lines(path, readable)
+            check_json(path, readable)
         try:
             table = datasets.load_dataset(builder, data_files=str(readable), split="train", **options)
         except Exception as error:  # datasets wraps parser errors in many types
@@ -139,20 +139,49 @@ def load_file(path: Path, columns: Columns) -> Examples:
         return from_table(table, columns, str(path), line_of)
 
 
-# a line that is JSON null; pyarrow 26's JSON reader crashes the process (segmentation fault) when a block
-# starts with one, and a null row holds no review anyway
-NULL_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r]*null[ \t\r]*$", re.MULTILINE)
+def check_json(path: Path, readable: Path) -> None:
+    """pyarrow's JSON reader can crash the whole process on malformed input (a segmentation fault
+    when a line starts with null, pyarrow 26), so JSON is checked here before it gets any: every
+    non-blank line an object. A .json file may instead hold one document, an array of objects."""
+    if path.suffix.lower() == ".json" and is_json_document(readable):
+        return
+    problem = json_lines_problem(path, readable, objects_only=True)
+    if problem is not None:
+        raise problem
 
 
-def refuse_null_lines(path: Path, readable: Path) -> None:
-    raw = readable.read_bytes()
-    null = NULL_LINE.search(raw)
-    if null is not None:
-        line = raw[: null.start()].count(b"\n") + 1
-        raise DataError(
-            f"{path}:{line}:1: expected a JSON object such as {{\"text\": ..., \"label\": ...}}, got null. "
-            "Write one review object per line, or remove that line."
-        )
+def is_json_document(readable: Path) -> bool:
+    try:
+        document = parse_json(readable.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError:
+        return False
+    rows = document if isinstance(document, list) else [document]
+    return all(isinstance(row, dict) for row in rows)
+
+
+def json_lines_problem(path: Path, readable: Path, *, objects_only: bool) -> DataError | None:
+    """The first line that is not valid JSON (or, with objects_only, not a JSON object), as file:line:column."""
+    # lines end at \n only, as for the JSON reader; a byte-order mark is no JSON error, datasets skips it
+    with open(readable, encoding="utf-8-sig", newline="\n") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip(" \t\r\n"):  # JSON's whitespace
+                continue
+            try:
+                record = parse_json(line.rstrip("\r\n"))
+            except json.JSONDecodeError as bad:
+                return DataError(f"{path}:{number}:{bad.colno}: not valid JSON ({bad.msg}). Fix or remove that line.")
+            if objects_only and not isinstance(record, dict):
+                return DataError(
+                    f"{path}:{number}:1: expected a JSON object such as {{\"text\": ..., \"label\": ...}}, "
+                    f"got {json_type(record)}. Write one review object per line, or remove that line."
+                )
+    return None
+
+
+def json_type(value) -> str:
+    return "null" if value is None else {dict: "object", list: "array", str: "string", bool: "true/false"}.get(
+        type(value), "a number"
+    )
 
 
 def extra_fields(path: Path, readable: Path, delimiter: str) -> DataError:
@@ -237,25 +266,7 @@ class utf8_copy:
 
 def diagnose(path: Path, readable: Path, error: Exception) -> DataError:
     """Turn a parser failure into file:line:column and what to do."""
-    if path.suffix.lower() == ".jsonl" or path.suffix.lower() == ".json":
-        # lines end at \n only, as for the JSON reader; a byte-order mark is no JSON error, datasets skips it
-        with open(readable, encoding="utf-8-sig", newline="\n") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip(" \t\r\n"):  # JSON's whitespace
-                    continue
-                try:
-                    record = parse_json(line.rstrip("\r\n"))
-                except json.JSONDecodeError as bad:
-                    if path.suffix.lower() == ".jsonl" or number > 1:
-                        return DataError(
-                            f"{path}:{number}:{bad.colno}: not valid JSON ({bad.msg}). Fix or remove that line."
-                        )
-                    break
-                if path.suffix.lower() == ".jsonl" and not isinstance(record, dict):
-                    return DataError(
-                        f"{path}:{number}:1: expected a JSON object such as {{\"text\": ..., \"label\": ...}}, "
-                        f"got {type(record).__name__}. Write one review object per line."
-                    )
+    # JSON was checked line by line before it was parsed (check_json): what fails here is something else
     if not readable.read_bytes().strip():
         return DataError(f"{path}: the file is empty. Give a file with reviews and labels.")
     if "corresponds to no data" in str(error):  # datasets' words for a table without rows
