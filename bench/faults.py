@@ -279,8 +279,10 @@ def hostile_models() -> list[Trial]:
 def changed_options() -> list[Trial]:
     out = fresh("changed")
     process = start("train", DATA, *RUN, "--out", out)
-    time.sleep(4.0)
-    process.send_signal(signal.SIGINT)
+    for line in process.stderr:  # interrupted once its first epoch is saved, so there is a checkpoint
+        if line.startswith("epoch 1: loss"):
+            process.send_signal(signal.SIGINT)
+            break
     process.communicate()
     done = reviewcli("train", DATA, *RUN, "--lr", "0.01", "--out", out, "--resume")
     return [Trial(done.returncode == 2 and "train.lr: checkpoint 0.002, now 0.01" in done.stderr, done.stderr)]
