@@ -395,8 +395,35 @@ def parse_arguments() -> argparse.Namespace:
     return args
 
 
+def stored_encoder(given: Path | None, version: str) -> Path | None:
+    """--table-only: the encoder whose pretrained rows to show, only if it is there (nothing is pretrained)."""
+    for encoder in (given, RESULTS / f"pretrained-{version}"):
+        if encoder is not None and (encoder / "model.safetensors").is_file() and (encoder / "config.json").is_file():
+            return encoder
+    return None
+
+
+def table_only(args: argparse.Namespace) -> None:
+    """The table of the stored results of the current code, running nothing and reading no dataset."""
+    store = load_store()
+    if not store:
+        print(f"No stored results in {STORE}: nothing to show. Run bench/accuracy.py (or --quick) first.")
+        return
+    mode, version = ("quick" if args.quick else "full"), code_version()
+    stored = {record_key.split("|")[0] for record_key in store}
+    every = sorted(stored, key=lambda name: (ORDER.index(name) if name in ORDER else len(ORDER), name))
+    encoder = stored_encoder(args.encoder, version)
+    table = report(store, every, args.systems, mode, version, args.seeds, encoder)
+    print(table)
+    out = RESULTS / ("accuracy-quick.md" if args.quick else "accuracy.md")
+    out.write_text(table, encoding="utf-8")
+    log(f"written to {out}")
+
+
 def main() -> None:
     args = parse_arguments()
+    if args.table_only:
+        return table_only(args)
     mode, version = ("quick" if args.quick else "full"), code_version()
     folders = dataset_folders(args.datasets)
     store = load_store()
@@ -406,7 +433,7 @@ def main() -> None:
         if "reviewcli-lstm-pretrained" in args.systems:
             encoder = args.encoder or pretrained_encoder(version, workdir)
         tag = weights_tag(encoder)
-        for folder in [] if args.table_only else folders:
+        for folder in folders:
             data = capped_copy(folder, workdir) if args.quick else folder
             for system in args.systems:
                 for seed in seeds_of(system, args.seeds):

@@ -72,6 +72,20 @@ def summary_lines(summary: dict) -> list[str]:
     ]
 
 
+# The table's columns and widths: 59 characters with two spaces between columns, so a row fits a
+# 60-column terminal with a loss of 10 or more, and with up to 9,999,999 tokens/s.
+EPOCH_COLUMNS = (("epoch", 5), ("loss", 7), ("acc", 6), ("val loss", 8), ("val acc", 7), ("time", 6), ("tokens/s", 8))
+
+
+def epoch_cells(r: EpochResult) -> list[str]:
+    """A table row; `*` before the epoch marks the best so far (the plain line's *best)."""
+    seconds = f"{r.seconds:.1f}s" if r.seconds < 1000 else f"{r.seconds:.0f}s"
+    return [
+        f"{'*' if r.best else ''}{r.epoch}", f"{r.train_loss:.4f}", f"{r.train_accuracy:.4f}",
+        f"{r.val_loss:.4f}", f"{r.val_accuracy:.4f}", seconds, f"{r.tokens / max(r.train_seconds, 1e-9):,.0f}",
+    ]  # fmt: skip
+
+
 class PlainReporter(QuietReporter):
     """One line per epoch, for logs and CI."""
 
@@ -142,16 +156,11 @@ class RichReporter(PlainReporter):
         from rich.table import Table
 
         self.close()
-        # One row per epoch under a header printed once, so the rows line up as one table.
-        table = Table(box=None, show_header=result.epoch == 1, header_style="bold")
-        for name, width in (("epoch", 5), ("loss", 7), ("acc", 7), ("val loss", 8), ("val acc", 7),
-                            ("time", 7), ("tokens/s", 9), ("", 4)):  # fmt: skip
-            table.add_column(name, min_width=width, justify="right")
-        table.add_row(
-            str(result.epoch), f"{result.train_loss:.4f}", f"{result.train_accuracy:.4f}",
-            f"{result.val_loss:.4f}", f"{result.val_accuracy:.4f}", f"{result.seconds:.1f}s",
-            f"{result.tokens / max(result.train_seconds, 1e-9):,.0f}", "best" if result.best else "",
-        )  # fmt: skip
+        # One row per epoch under a header printed once: fixed widths line the rows up as one table.
+        table = Table(box=None, show_header=result.epoch == 1, header_style="bold", pad_edge=False)
+        for name, width in EPOCH_COLUMNS:
+            table.add_column(name, min_width=width, justify="right", no_wrap=True)
+        table.add_row(*epoch_cells(result))
         self.console.print(table)
 
     @never_fails
