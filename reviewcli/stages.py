@@ -193,7 +193,7 @@ def fit(trainer, run: Run, data_train, data_validation, *, reporter, should_stop
                 run.save(trainer, finished=False)
         if trainer.interrupted:
             run.save(trainer, finished=False)
-            raise Interrupted(interrupted_message(trainer, run, should_stop.requested))
+            raise Interrupted(interrupted_message(trainer, run, getattr(should_stop, "requested", None)))
         run.save(trainer, finished=True)
     finally:
         reporter.close()
