@@ -13,7 +13,7 @@ from reviewcli import __version__
 from reviewcli.config import ModelConfig, TrainConfig
 from reviewcli.errors import ModelError, OutputError, UsageError
 from reviewcli.labels import LABEL_NAMES
-from reviewcli.vocab import PAD, UNK, Vocabulary
+from reviewcli.vocab import Vocabulary
 
 FORMAT_VERSION = 1
 FILES = ("config.json", "vocab.json", "model.safetensors")
@@ -232,29 +232,16 @@ def read_vocab(directory: Path, size: int) -> Vocabulary:
     """vocab.json, refused unless it is `size` distinct strings starting with <pad>, <unk>."""
     path = directory / "vocab.json"
     tokens = read_json(path, 1024 * 1024 + MAX_TOKEN_BYTES * size)
-    problem = vocab_problem(tokens)
-    if problem:
-        raise ModelError(f"{path}: {problem}; it is damaged. Train the model again.")
-    if len(tokens) != size:
+    try:
+        vocab = Vocabulary(tokens)
+    except ValueError as error:
+        raise ModelError(f"{path}: {error}; it is damaged. Train the model again.") from None
+    if len(vocab) != size:
         raise ModelError(
-            f"{directory}: vocab.json has {len(tokens)} tokens but config.json says {size}. "
+            f"{directory}: vocab.json has {len(vocab)} tokens but config.json says {size}. "
             "The files come from different models; train again."
         )
-    return Vocabulary(tokens)
-
-
-def vocab_problem(tokens) -> str | None:
-    """What makes `tokens` no vocabulary, or None. Vocabulary itself checks only the first two."""
-    if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
-        return "not a list of strings"
-    if tokens[:2] != [PAD, UNK]:
-        return f"does not start with {PAD} and {UNK}"
-    seen = set()
-    for token in tokens:
-        if token in seen:  # two ids for one word: encoding would silently use only the last
-            return f"holds {token!r} twice"
-        seen.add(token)
-    return None
+    return vocab
 
 
 def expected_weights(model_config: ModelConfig, prefixes: tuple[str, ...] | None = None) -> dict:

@@ -11,10 +11,15 @@ class Vocabulary:
     """An ordered list of tokens; index 0 is padding, index 1 the unknown token."""
 
     def __init__(self, tokens: list[str]):
+        if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
+            raise ValueError("not a list of strings")
         if tokens[:2] != [PAD, UNK]:
-            raise ValueError(f"a vocabulary must start with {PAD} and {UNK}")
+            raise ValueError(f"does not start with {PAD} and {UNK}")
         self.tokens = tokens
         self.index = {token: i for i, token in enumerate(tokens)}
+        if len(self.index) != len(tokens):  # two ids for one word: encoding would use only the last
+            twice = next(token for i, token in enumerate(tokens) if self.index[token] != i)
+            raise ValueError(f"holds {twice!r} twice")
         self.pad_index = 0
         self.unk_index = 1
 
