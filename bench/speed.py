@@ -153,9 +153,10 @@ def reference_predict(model: Path, file: Path) -> list[str]:
     return [sys.executable, str(REFERENCE), "--model", str(model), str(file)]
 
 
-def labels_and_probabilities(output: str) -> list[tuple[str, float]]:
+def labels_and_probabilities(output: str) -> list[tuple[str, float] | None]:
+    """None for a review reviewcli left unscored (no word its vocabulary knows)."""
     rows = [line.split("\t") for line in output.splitlines()]
-    return [(row[0], float(row[1])) for row in rows]
+    return [(row[0], float(row[1])) if row[0] else None for row in rows]
 
 
 def agreement(cli: list[str], model: Path, head: Path) -> tuple[float, float]:
@@ -165,8 +166,9 @@ def agreement(cli: list[str], model: Path, head: Path) -> tuple[float, float]:
     ours, theirs = labels_and_probabilities(ours), labels_and_probabilities(theirs)
     if len(ours) != len(theirs):
         raise RuntimeError(f"reviewcli wrote {len(ours)} lines, the reference {len(theirs)}")
-    same = sum(a[0] == b[0] for a, b in zip(ours, theirs))
-    return same / len(ours), max(abs(a[1] - b[1]) for a, b in zip(ours, theirs))
+    pairs = [(a, b) for a, b in zip(ours, theirs) if a is not None]  # the reference scores every line
+    same = sum(a[0] == b[0] for a, b in pairs)
+    return same / len(pairs), max(abs(a[1] - b[1]) for a, b in pairs)
 
 
 def run_stdout(command: list[str]) -> str:

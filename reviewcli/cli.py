@@ -86,6 +86,32 @@ class PredictFormat(str, Enum):
 class EvaluateFormat(str, Enum):
     table = "table"
     json = "json"
+    tsv = "tsv"
+    csv = "csv"
+
+
+class InfoFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class LabelScheme(str, Enum):
+    binary = "binary"
+    polarity = "polarity"
+    signed = "signed"
+    stars = "stars"
+    words = "words"
+
+
+class DataFormat(str, Enum):
+    """--input-format of train and evaluate: how DATA - (standard input) is read."""
+
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
+    fasttext = "fasttext"
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -126,6 +152,22 @@ def main_options(
 
 TextColumn = Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Column holding the review text (found by name if not given).")]
 LabelColumn = Annotated[Optional[str], typer.Option(metavar="COLUMN", help="Column holding the label (found by name if not given).")]
+LabelSchemeOption = Annotated[
+    Optional[LabelScheme],
+    typer.Option(case_sensitive=False, help="How labels read: binary (0/1, true/false), polarity (1 negative, 2 positive), signed "
+                 "(-1 negative, 1 positive, 0 neutral), stars (1-2 negative, 4-5 positive, 3 neutral) or words "
+                 "(positive/negative, pos/neg, neutral). Default: detected from the column, and told on stderr.", show_default=False),
+]
+SkipUnknownLabels = Annotated[
+    bool,
+    typer.Option("--skip-unknown-labels", help="Leave out rows whose label is unknown or missing, with a count on stderr, instead "
+                 "of stopping at the first. Neutral rows (3 stars, 0 of -1/0/1, neutral) are always left out and counted."),
+]
+DataInputFormat = Annotated[
+    Optional[DataFormat],
+    typer.Option("--input-format", case_sensitive=False, help="Format of DATA - (standard input): jsonl, json, csv, tsv, parquet or "
+                 "fasttext (__label__positive text). Default: detected from the first line, and told on stderr.", show_default=False),
+]
 ModelDir = Annotated[
     Optional[Path],
     typer.Option("--model", "-m", metavar="DIR", help="Model directory. Default: $REVIEWCLI_MODEL, else the shipped model."),
@@ -160,8 +202,8 @@ def train(
     context: typer.Context,
     data: Annotated[
         Optional[list[str]],
-        typer.Argument(metavar="DATA", help="Files, folders (train/validation/test files) or Hugging Face dataset names. "
-                       "Default: the project's data/ folder.", show_default=False),
+        typer.Argument(metavar="DATA", help="Files, folders (train/validation/test files), Hugging Face dataset names (hf:NAME "
+                       "skips the local check), or - for standard input. Default: the project's data/ folder.", show_default=False),
     ] = None,
     cell: Annotated[Optional[Cell], typer.Option(case_sensitive=False, help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline). Default: gru, or the --init model's.", rich_help_panel="Model", show_default=False)] = None,
     embedding_dim: Annotated[
@@ -199,6 +241,9 @@ def train(
     device: DeviceOption = Device.auto,
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
+    label_scheme: LabelSchemeOption = None,
+    skip_unknown_labels: SkipUnknownLabels = False,
+    input_format: DataInputFormat = None,
     out: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Model directory to write (after every epoch, with a checkpoint). Default: models/<cell>.", show_default=False)] = None,
     force: Force = False,
     resume: Resume = False,
@@ -223,10 +268,13 @@ def train(
         bidirectional=bidirectional, dropout=dropout,
     )  # fmt: skip; what is left out comes from ModelConfig, --vectors or --init
     reporter = make_reporter(quiet)
+    note_stdin(list(data or []), "training data", quiet)
+    columns = Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels)
     summary = commands.train(
-        list(data or []), columns=Columns(text_column, label_column), model_options=model_options,
+        list(data or []), columns=columns, model_options=model_options,
         config=config, out=out, reporter=reporter, vectors=vectors, init=init, gradual=gradual,
         new_words=new_words, force=force, resume=resume, command=resume_command(context),
+        stdin_format=value_of(input_format),
     )  # fmt: skip
     reporter.finish(summary)
 
@@ -255,6 +303,16 @@ def command_words(param, value) -> list[str]:
             return [param.opts[0]]
         return [param.secondary_opts[0]] if param.secondary_opts else []
     return [param.opts[0], *values]
+
+
+def value_of(choice: Optional[Enum]) -> Optional[str]:
+    return choice.value if choice is not None else None
+
+
+def note_stdin(data: list[str], what: str, quiet: bool = False) -> None:
+    """Typing into `reviewcli train -` at a terminal would otherwise look like a hang."""
+    if "-" in data and not quiet and sys.stdin.isatty() and os.environ.get("CI") != "true":
+        print(f"Reading {what} from standard input (JSONL or CSV; Ctrl-D to end)...", file=sys.stderr)
 
 
 def given_options(**options) -> dict:
@@ -325,18 +383,26 @@ def pretrain(
 EVALUATE_EXAMPLES = examples(
     "reviewcli evaluate data/test.jsonl",
     "reviewcli evaluate reviews.csv --model my-model --format json",
+    "reviewcli evaluate test.csv | awk -F'\\t' '$1 == \"accuracy\" {print $2}'",
+    "zcat test.jsonl.gz | reviewcli evaluate - --format csv",
 )
 
 
 @app.command(cls=Command, epilog=EVALUATE_EXAMPLES)
 @user_errors
 def evaluate(
-    data: Annotated[str, typer.Argument(metavar="DATA", help="Labelled file, folder (its test split is used) or Hugging Face dataset.")],
+    data: Annotated[str, typer.Argument(metavar="DATA", help="Labelled file, folder (its test split is used), Hugging Face "
+                                         "dataset (hf:NAME skips the local check), or - for standard input.")],
     model: ModelDir = None,
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
+    label_scheme: LabelSchemeOption = None,
+    skip_unknown_labels: SkipUnknownLabels = False,
+    input_format: DataInputFormat = None,
     format: Annotated[
-        Optional[EvaluateFormat], typer.Option("--format", "-f", case_sensitive=False, help="table (terminal) or json.", show_default=False)
+        Optional[EvaluateFormat],
+        typer.Option("--format", "-f", case_sensitive=False, help="table on a terminal, tsv (name<TAB>value lines) when piped; "
+                     "or json, csv (metric,value).", show_default=False),
     ] = None,
     threshold: Threshold = 0.5,
     device: DeviceOption = Device.auto,
@@ -345,26 +411,163 @@ def evaluate(
     """Score a model on labelled reviews: accuracy, per-class precision/recall/F1, macro-F1, ROC-AUC."""
     import json
 
-    from reviewcli import commands
+    from reviewcli import commands, report
     from reviewcli.data import Columns
 
+    note_stdin([data], "labelled reviews")
     result = commands.evaluate(
-        data, model_dir=model, columns=Columns(text_column, label_column), threshold=threshold,
-        device=device.value, precision=precision.value,
+        data, model_dir=model, columns=Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels),
+        threshold=threshold, device=device.value, precision=precision.value, stdin_format=value_of(input_format),
+        say=lambda text: print(text, file=sys.stderr),
     )  # fmt: skip
-    if (format or EvaluateFormat.table) == EvaluateFormat.json:
+    form = format or (EvaluateFormat.table if sys.stdout.isatty() else EvaluateFormat.tsv)
+    if form == EvaluateFormat.json:
         print(json.dumps(result, indent=2))
+    elif form == EvaluateFormat.table:
+        report.print_metrics(result)
     else:
-        from reviewcli.report import print_metrics
+        report.write_rows(result, form.value)
 
-        print_metrics(result)
+
+COMPARE_EXAMPLES = examples(
+    "reviewcli compare data/ --budget 20m",
+    "reviewcli compare reviews.csv --cells gru,lstm --trials 20 --study compare.db --out compare/",
+    "reviewcli compare data/ --trials 8 --seeds 3 --format json --plot plots/",
+)
+
+
+class Pruner(str, Enum):
+    median = "median"
+    hyperband = "hyperband"
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def parse_cells(text: str) -> list[str]:
+    """'gru, LSTM' -> ['gru', 'lstm']; an unknown or missing cell is a usage error."""
+    cells = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in cells if name not in Cell.__members__]
+    if unknown or not cells:
+        what = f"unknown cell {unknown[0]!r}" if unknown else "no cell given"
+        raise fail(f"--cells {text}: {what}. Give some of gru, lstm, rnn, separated by commas.", 2)
+    return list(dict.fromkeys(cells))
+
+
+@app.command(cls=Command, epilog=COMPARE_EXAMPLES)
+@user_errors
+def compare(
+    data: Annotated[str, typer.Argument(metavar="DATA", help="Labelled file, folder (train/validation/test files) or Hugging Face dataset.", show_default=False)],
+    cells: Annotated[str, typer.Option(metavar="CELLS", help="Cells to compare, separated by commas.", rich_help_panel="Search")] = "gru,lstm,rnn",
+    trials: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Trials per cell, counting those already in --study. Default: 10, or as many as --budget holds.", rich_help_panel="Search", show_default=False)] = None,
+    budget: Annotated[Optional[str], typer.Option(metavar="DURATION", help="Time for the search (90s, 20m, 1h30m); rounds of one trial per cell run while the next fits. Retraining the seeds comes on top.", rich_help_panel="Search", show_default=False)] = None,
+    epochs: Annotated[int, typer.Option(min=1, metavar="N", help="Epochs of every trial and of the retraining.", rich_help_panel="Search")] = 5,
+    pruner: Annotated[Pruner, typer.Option(case_sensitive=False, help="Stops trials below the median of earlier ones at the same epoch (from epoch 2, after 3 trials), or Hyperband.", rich_help_panel="Search")] = Pruner.median,
+    study: Annotated[Optional[Path], typer.Option(metavar="FILE", help="SQLite file keeping the search; a second call resumes or extends it. Default: in memory.", rich_help_panel="Search", show_default=False)] = None,
+    seeds: Annotated[int, typer.Option(min=1, metavar="N", help="Seeds each cell's best configuration is retrained with and tested.")] = 3,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the search, of the trials and of the first retraining (then N+1, ...).")] = 13,
+    batch_size: BatchSize = 64,
+    max_length: MaxLength = 400,
+    min_freq: MinFreq = 2,
+    max_vocab: MaxVocab = 30000,
+    device: DeviceOption = Device.auto,
+    text_column: TextColumn = None,
+    label_column: LabelColumn = None,
+    out: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Folder for each cell's best model (DIR/gru, ...; for predict and evaluate), trials.csv and compare.json.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace models already in --out.")] = False,
+    format: Annotated[CompareFormat, typer.Option("--format", "-f", case_sensitive=False, help="table (rich on a terminal) or json.")] = CompareFormat.table,
+    plot: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Write PNGs: accuracy by review length, validation curves, accuracy against training time.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Compare GRU, LSTM and plain RNN on your data: the same hyperparameter search for each, the
+    best of each retrained with several seeds, tested on the same test reviews, and a verdict.
+
+    Search space (Optuna TPE, seeded; each trial scored on its best epoch's validation accuracy):
+    learning rate 3e-4 to 1e-2 (log scale); hidden units 64, 128 or 256; layers 1 or 2; dropout 0 to
+    0.5; adversarial size 0, 0.02, 0.05 or 0.1; for LSTMs, the forget-gate bias at the start, 0 or 1
+    (Jozefowicz et al. 2015). Fixed: embeddings of 128, bidirectional, max+mean pooling.
+
+    Test reviews: DATA's test split, used once at the end; without one, 20 % of train (stratified)
+    is set aside before the search. Pairs: accuracy difference with a paired bootstrap 95 % interval
+    (reviews and seeds resampled), exact McNemar on the seeds' ensembles (mean probability); the
+    larger of the two p-values, Holm-corrected over the pairs. A cell wins only when the interval
+    excludes 0 and the corrected p is below 0.05."""
+    from reviewcli import search
+    from reviewcli.config import TrainConfig
+
+    chosen = parse_cells(cells)
+    seconds = search.parse_duration(budget) if budget is not None else None
+    config = TrainConfig(
+        epochs=epochs, batch_size=batch_size, max_length=max_length, min_freq=min_freq, max_vocab=max_vocab,
+        seed=seed, device=device.value,
+    )  # fmt: skip
+    settings = search.Settings(
+        cells=chosen, config=config, space=search.SPACE, trials=trials or (None if seconds else 10), budget=seconds,
+        pruner=pruner.value, study=study,
+    )  # fmt: skip
+    run_compare(data, settings, text_column, label_column, seeds=seeds, out=out, plot=plot, force=force,
+                form=format, quiet=quiet)  # fmt: skip
+
+
+def run_compare(data: str, settings, text_column, label_column, *, seeds, out, plot, force, form, quiet) -> None:
+    import json
+
+    from reviewcli import commands
+    from reviewcli.compare_report import print_table
+    from reviewcli.data import Columns
+
+    say = (lambda text: None) if quiet else (lambda text: print(text, file=sys.stderr))
+    report = commands.compare(
+        data, columns=Columns(text_column, label_column), settings=settings, seeds=seeds, out=out, plot=plot,
+        force=force, say=say,
+    )  # fmt: skip
+    if form == CompareFormat.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_table(report)
+
+
+def reviews_to_read(texts: list[str], input: str | None) -> tuple[list[str], str | None]:
+    """(reviews given as arguments, the file or - to read them from): exactly one of the two."""
+    if input is not None and texts:
+        raise fail("give reviews as arguments (or -) or with --input FILE, not both.", 2)
+    if texts == ["-"]:
+        return [], "-"
+    if input is None and not texts:
+        raise fail("no reviews given. Pass them as arguments, or - to read standard input.", 2)
+    return texts, input
+
+
+def hint_typing(input: str | None) -> None:
+    """Someone at a terminal who typed `- ` learns the command waits for them."""
+    if input == "-" and sys.stdin.isatty() and os.environ.get("CI") != "true":
+        print("Reading reviews from standard input, one per line (Ctrl-D to end)...", file=sys.stderr)
 
 
 PREDICT_EXAMPLES = examples(
     'reviewcli predict "great taste" "soggy and stale, never again"',
+    'reviewcli predict -- "-1 stars if I could"',
     "cat reviews.txt | reviewcli predict - --format jsonl",
-    "reviewcli predict --input reviews.csv --text-column body --model my-model",
+    "reviewcli predict --input reviews.csv --text-column body --format csv > scored.csv",
+    "zcat reviews.jsonl.gz | reviewcli predict - --input-format jsonl",
+    "reviewcli predict --input 'reviews/*.parquet' --engine spark --master local[2] --output scored/",
 )
+
+
+class Engine(str, Enum):
+    local = "local"
+    spark = "spark"
+
+
+class InputFormat(str, Enum):
+    lines = "lines"
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    parquet = "parquet"
 
 
 @app.command(cls=Command, epilog=PREDICT_EXAMPLES)
@@ -372,7 +575,126 @@ PREDICT_EXAMPLES = examples(
 def predict(
     texts: Annotated[
         Optional[list[str]],
-        typer.Argument(metavar="TEXT", help="Reviews to classify; - reads one review per line from standard input.", show_default=False),
+        typer.Argument(metavar="TEXT", help="Reviews to classify; - reads one review per line from standard input. A review "
+                       "starting with - goes after -- (reviewcli predict -- \"-1 stars\").", show_default=False),
+    ] = None,
+    input: Annotated[
+        Optional[str],
+        typer.Option("--input", "-i", metavar="FILE", help="File of reviews: one per line (.txt), a column of .csv, .tsv, "
+                     ".jsonl, .json or .parquet, any of them .gz-compressed.", show_default=False),
+    ] = None,
+    input_format: Annotated[
+        Optional[InputFormat],
+        typer.Option(case_sensitive=False, help="How to read --input or - : lines, csv, tsv, jsonl, json or parquet. "
+                     "Default: by file name; standard input is lines (jsonl with --text-column).", show_default=False),
+    ] = None,
+    model: ModelDir = None,
+    text_column: TextColumn = None,
+    format: Annotated[
+        Optional[PredictFormat],
+        typer.Option("--format", "-f", case_sensitive=False, help="table on a terminal, tsv when piped; or jsonl, csv. "
+                     "Each gives label, probability (of positive) and score (of the label); input columns are kept.",
+                     show_default=False),
+    ] = None,
+    header: Annotated[bool, typer.Option("--header", help="Start tsv output with a line of column names (csv always has one).")] = False,
+    threshold: Threshold = 0.5,
+    device: DeviceOption = Device.auto,
+    precision: PrecisionOption = Precision.auto,
+    engine: Annotated[
+        Engine, typer.Option(case_sensitive=False, help="local: this process. spark: --input is a pattern of Parquet "
+                             "files, scored on Spark into Parquet files in --output (needs reviewcli[spark]).",
+                             rich_help_panel="Spark")
+    ] = Engine.local,
+    master: Annotated[Optional[str], typer.Option(metavar="URL", help="Spark master (local[2], spark://host:7077, yarn). "
+                      "Default: Spark's own (spark-submit's --master, else local[*]).", rich_help_panel="Spark",
+                      show_default=False)] = None,
+    output: Annotated[Optional[str], typer.Option(metavar="DIR", help="With --engine spark: the folder (or URL) to write "
+                      "the scored Parquet files to (must not exist).", rich_help_panel="Spark", show_default=False)] = None,
+) -> None:
+    """Classify reviews as positive or negative, with the probability of positive.
+
+    One line out per review in, in order. A review with no word the model knows (an empty line, another
+    language) is not scored: its label, probability and score are left empty, and a note on stderr counts them."""
+    texts = list(texts or [])
+    if engine == Engine.spark or master or output:
+        check_spark_options(texts, input, engine, output, format, header, input_format)
+        run_predict_spark(input, output, model, master, text_column, threshold, precision.value)
+        return
+    texts, input = reviews_to_read(texts, input)
+    if input is None and (text_column or input_format):
+        option = "--text-column" if text_column else "--input-format"
+        raise fail(f"{option} applies to --input FILE or - (standard input), not to reviews given as arguments.", 2)
+    hint_typing(input)
+    form = (format or (PredictFormat.table if sys.stdout.isatty() else PredictFormat.tsv)).value
+    if header and form not in ("tsv", "csv"):
+        raise fail(f"--header applies to tsv output (csv always has one), not to {form}. Add --format tsv.", 2)
+    run_predict(
+        texts, input, model, text_column, form, threshold, device.value, precision.value,
+        input_format=input_format.value if input_format else None, header=header,
+    )  # fmt: skip
+
+
+def check_spark_options(texts, input, engine, output, format, header, input_format) -> None:
+    if engine != Engine.spark:
+        raise fail("--master and --output apply to --engine spark. Add --engine spark, or leave them out.", 2)
+    if texts or input is None or output is None:
+        raise fail("--engine spark scores Parquet files: give --input 'PATTERN' (e.g. 'reviews/*.parquet') and "
+                   "--output DIR, and no reviews as arguments.", 2)  # fmt: skip
+    if format or header or input_format:
+        raise fail("--engine spark writes Parquet: --format, --header and --input-format do not apply. Leave them out.", 2)
+
+
+def run_predict_spark(input, output, model, master, text_column, threshold, precision) -> None:
+    from reviewcli import commands
+
+    done = commands.predict_spark(
+        input, output=output, model_dir=model, master=master, text_column=text_column, threshold=threshold,
+        precision=precision,
+    )  # fmt: skip
+    print(f"scored {done['rows']:,} reviews of {done['files']:,} file(s) into {done['output']}", file=sys.stderr)
+
+
+def run_predict(texts, input, model, text_column, form, threshold, device, precision, **options) -> None:
+    from reviewcli import commands
+
+    try:
+        report = commands.predict(
+            texts, input_path=input, model_dir=model, text_column=text_column, form=form, threshold=threshold,
+            device=device, precision=precision, stdout_is_terminal=sys.stdout.isatty(), **options,
+        )  # fmt: skip
+    except BrokenPipeError:
+        # The reader (`| head -1`) has gone: stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    for line in report.warnings():
+        print(line, file=sys.stderr)
+
+
+class ExplainMethod(str, Enum):
+    ig = "ig"
+    occlusion = "occlusion"
+
+
+class ExplainFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+
+
+EXPLAIN_EXAMPLES = examples(
+    'reviewcli explain "Not bad at all, my kids ask for it every morning" --gates',
+    'reviewcli explain "soggy and stale" --format json | jq .tokens',
+    'reviewcli explain "great taste, awful price" --format html --out why.html --plot why.png',
+)
+
+
+@app.command(cls=Command, epilog=EXPLAIN_EXAMPLES)
+@user_errors
+def explain(
+    texts: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="TEXT", help="Reviews to explain; - reads one review per line from standard input.", show_default=False),
     ] = None,
     input: Annotated[
         Optional[str],
@@ -380,42 +702,72 @@ def predict(
     ] = None,
     model: ModelDir = None,
     text_column: TextColumn = None,
+    method: Annotated[
+        ExplainMethod,
+        typer.Option(case_sensitive=False, help="ig: integrated gradients on the word vectors (from the padding vector); "
+                     "occlusion: each word replaced by <unk>. Occlusion is always shown beside."),
+    ] = ExplainMethod.ig,
+    gates: Annotated[
+        bool, typer.Option("--gates", help="Also show each LSTM/GRU gate per word, layer and direction (what the cell kept and forgot).")
+    ] = False,
     format: Annotated[
-        Optional[PredictFormat],
-        typer.Option("--format", "-f", case_sensitive=False, help="table on a terminal, tsv when piped; or jsonl, csv.", show_default=False),
-    ] = None,
-    threshold: Threshold = 0.5,
+        ExplainFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="text: coloured on a terminal, signed scores when piped or "
+                     "with NO_COLOR; json (= jsonl): one object per review per line; html: one self-contained page."),
+    ] = ExplainFormat.text,
+    out: Annotated[Optional[Path], typer.Option(metavar="FILE", help="Write the output to FILE instead of standard output.", show_default=False)] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, metavar="K", help="Words listed as deciding most.")] = 5,
+    plot: Annotated[Optional[Path], typer.Option(metavar="FILE.png", help="Also draw the word x gate heat map of the review as a PNG (needs matplotlib).", show_default=False)] = None,
     device: DeviceOption = Device.auto,
-    precision: PrecisionOption = Precision.auto,
 ) -> None:
-    """Classify reviews as positive or negative, with the probability of positive."""
+    """Show which words decided a review's label, and with --gates what the recurrent cell kept and forgot.
+
+    Scores are in the logit (log-odds) of positive: + pushed the review towards positive, - towards
+    negative. Integrated gradients add up to the logit minus the baseline's; the gap is reported."""
     texts = list(texts or [])
-    if input is not None and texts:
-        raise fail("give reviews as arguments (or -) or with --input FILE, not both.", 2)
-    if texts == ["-"]:
-        texts, input = [], "-"
-    if input is None and not texts:
-        raise fail("no reviews given. Pass them as arguments, or - to read standard input.", 2)
-    if input == "-" and sys.stdin.isatty() and os.environ.get("CI") != "true":
-        print("Reading reviews from standard input, one per line (Ctrl-D to end)...", file=sys.stderr)
-    form = (format or (PredictFormat.table if sys.stdout.isatty() else PredictFormat.tsv)).value
-    run_predict(texts, input, model, text_column, form, threshold, device.value, precision.value)
-
-
-def run_predict(texts, input, model, text_column, form, threshold, device, precision) -> None:
+    texts, input = reviews_to_read(texts, input)
+    if plot is not None and len(texts) > 1:
+        raise fail(f"--plot draws one review; {len(texts)} were given. Give one, or leave --plot out.", 2)
+    hint_typing(input)
     from reviewcli import commands
 
-    try:
-        report = commands.predict(
-            texts, input_path=input, model_dir=model, text_column=text_column, form=form,
-            threshold=threshold, device=device, precision=precision,
-        )  # fmt: skip
-    except BrokenPipeError:
-        # The reader (`| head -1`) has gone: stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0) from None
+    report = commands.explain(
+        texts, input_path=input, model_dir=model, text_column=text_column, method=method.value, gates=gates,
+        form=format.value, top_k=top_k, out=out, plot=plot, device=device.value,
+    )  # fmt: skip
     if report is not None and report.warning():
         print(report.warning(), file=sys.stderr)
+
+
+INFO_EXAMPLES = examples(
+    "reviewcli info",
+    "reviewcli info --model models/lstm --format json | jq .metrics",
+)
+
+
+@app.command(cls=Command, epilog=INFO_EXAMPLES)
+@user_errors
+def info(
+    model: ModelDir = None,
+    format: Annotated[
+        InfoFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json.")
+    ] = InfoFormat.table,
+) -> None:
+    """What a model is: architecture, vocabulary, training data, labels, validation metrics, creation,
+    versions and size on disk, from config.json and the weights' header (no weights are loaded)."""
+    import json
+
+    from reviewcli import artifacts
+    from reviewcli.info import describe, table_rows
+
+    described = describe(artifacts.default_model_dir(model))
+    if format == InfoFormat.json:
+        print(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    rows = table_rows(described)
+    width = max(len(name) for name, _ in rows) + 2
+    for name, value in rows:
+        print(f"{name:<{width}}{value}")
 
 
 def main() -> None:

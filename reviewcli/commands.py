@@ -2,24 +2,26 @@
 
 train and pretrain conduct the stages in reviewcli.stages: check --out, prepare data, build, fit, save."""
 
-from itertools import islice
+from dataclasses import dataclass
 from pathlib import Path
 
-from reviewcli import artifacts, checkpoint, outdir, stages
+from reviewcli import artifacts, checkpoint, distributed, outdir, stages
 from reviewcli.config import ModelConfig, TrainConfig
 from reviewcli.data import Columns, load_examples
 from reviewcli.errors import UsageError
-from reviewcli.inputs import DecodeReport, input_form, read_reviews
-from reviewcli.output import Writer
+from reviewcli.inputs import DecodeReport, Review, Source, input_form
+from reviewcli.locate import STDIN, STDIN_NAME
+from reviewcli.output import Unscored, Writer
 from reviewcli.vectors import embedding_dim
 
 
 def train(
     sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path | None, reporter,
     vectors: Path | None = None, init: Path | None = None, gradual: bool = False, new_words: bool = False,
-    force: bool = False, resume: bool = False, command: str = "reviewcli train --resume",
+    force: bool = False, resume: bool = False, command: str = "reviewcli train --resume", stdin_format: str | None = None,
 ) -> dict:  # fmt: skip
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
+    stdin_format: the format of a source '-' (standard input); None: detected.
 
     vectors: a word2vec/GloVe text file to start the embeddings from; its dimension is the embedding
     size, and an explicit different model_options["embedding_dim"] is a usage error.
@@ -27,7 +29,10 @@ def train(
     encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing;
     new_words: the training data's words missing from init's vocabulary join it.
     out: None for models/<cell>; force: replace a model there; resume: go on from its checkpoint;
-    command: the command line that resumes this run, for the message when it is interrupted."""
+    command: the command line that resumes this run, for the message when it is interrupted.
+    Under torchrun, each worker trains on its part of every batch and rank 0 alone reports and saves."""
+    parallel = distributed.from_environment()
+    reporter = parallel.reporter(reporter)
     check_fine_tuning(vectors, init, gradual, new_words)
     if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
         model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
@@ -36,30 +41,34 @@ def train(
         model_options = options_from_init(init, start.config, model_options)
     default_out = out is None
     out = Path("models") / model_options.get("cell", "gru") if default_out else Path(out)
+    resume = resume or parallel.resumes(out)
     outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
-    with outdir.RunLock(out) as lock:
+    with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
-        data = stages.prepare_data(sources, columns, config, say=reporter.message, init=start, new_words=new_words)
+        data = stages.prepare_data(
+            sources, columns, config, say=reporter.message, init=start, new_words=new_words, stdin_format=stdin_format
+        )
         from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
         from reviewcli.model import count_parameters
         from reviewcli.objectives import Classification
         from reviewcli.training import Trainer
 
-        device = resolve_device(config.device)
+        device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
         built = stages.build_model(
             data, model_options, seed=config.seed, say=reporter.message, vectors=vectors, init=start, gradual=gradual
         )
         model = built.model
         objective = Classification(config, device, model.config.pad_index)
-        trainer = Trainer(model, objective, config, device, objective.steps(data.train), built.groups)
+        trainer = Trainer(model, objective, config, device, objective.steps(data.train), built.groups, parallel)
         identity = run_identity(config, model.config, data.fingerprint, built.start)
         record = {**data.record, **built.start}
-        run = stages.Run(out, artifacts.SENTIMENT_KIND, config, data.vocab, record, identity, command)
+        kind = artifacts.SENTIMENT_KIND
+        run = stages.Run(out, kind, config, data.vocab, record, identity, command, saves=parallel.is_main)
         facts = {
             "data": f"{len(data.train[0]):,} train, {len(data.validation[0]):,} validation reviews",
             "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(data.vocab):,}",
-            "device": str(device),
+            "device": str(device) + (f", {parallel.world} processes" if parallel.world > 1 else ""),
         }
         return conduct(run, trainer, data.train, data.validation, reporter, facts, resume=resume)
 
@@ -137,11 +146,14 @@ def pretrain(
     every epoch (the best so far, by held-out loss) as a model directory of kind pretrained-encoder. -> summary."""
     from reviewcli.pretraining import corpus_files, prepare_corpus
 
+    parallel = distributed.from_environment()
+    reporter = parallel.reporter(reporter)
     corpus_files(sources)  # missing files and test splits are refused before --out is looked at
     default_out = out is None
     out = Path("models/pretrained") if default_out else Path(out)
+    resume = resume or parallel.resumes(out)
     outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
-    with outdir.RunLock(out) as lock:
+    with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
         corpus = prepare_corpus(sources, text_column, config, reporter.message)
         from reviewcli.device import keep_freed_memory, resolve_device
@@ -150,22 +162,44 @@ def pretrain(
         from reviewcli.objectives import LanguageModelling
         from reviewcli.training import Trainer, set_seed
 
-        device = resolve_device(config.device)
+        device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
         set_seed(config.seed)
         model = LanguageModel(ModelConfig(vocab_size=len(corpus.vocab), **model_options), corpus.counts)
         objective = LanguageModelling(config, device, model.config.pad_index, model.config.bidirectional)
-        trainer = Trainer(model, objective, config, device, objective.steps(corpus.train))
+        trainer = Trainer(model, objective, config, device, objective.steps(corpus.train), parallel=parallel)
         identity = run_identity(config, model.config, corpus.fingerprint, {})
-        run = stages.Run(out, artifacts.ENCODER_KIND, config, corpus.vocab, corpus.record, identity, command)
+        run = stages.Run(
+            out, artifacts.ENCODER_KIND, config, corpus.vocab, corpus.record, identity, command, saves=parallel.is_main
+        )
         record = corpus.record
         facts = {
             "data": f"{record['reviews']:,} reviews, {record['tokens']:,} tokens from {files(len(record['sources']))} "
             f"({record['held_out']:,} held out)",
             "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(corpus.vocab):,}",
-            "device": str(device),
+            "device": str(device) + (f", {parallel.world} processes" if parallel.world > 1 else ""),
         }
         return conduct(run, trainer, corpus.train, corpus.validation, reporter, facts, resume=resume)
+
+
+def compare(
+    source: str, *, columns: Columns, settings, seeds: int, out: Path | None, plot: Path | None, force: bool, say
+) -> dict:
+    """Search each cell (reviewcli.search), retrain the best of each with `seeds` seeds, test the
+    pairs (reviewcli.compare) -> the report; with out, each cell's model, trials.csv and compare.json."""
+    from reviewcli import compare as comparison
+    from reviewcli.compare_report import write_out, write_plots
+
+    if settings.study is not None and not Path(settings.study).parent.is_dir():
+        raise UsageError(f"--study {settings.study}: its folder does not exist. Create it or choose another file.")
+    for cell in settings.cells if out is not None else []:
+        outdir.check_out(Path(out) / cell, force=force, resume=False, create_parent=True)
+    report = comparison.run(source, columns=columns, settings=settings, seeds=seeds, out=out, say=say)
+    if plot is not None:
+        report["plots"] = [str(path) for path in write_plots(report, plot)]
+    if out is not None:
+        write_out(report, out)
+    return report
 
 
 def files(count: int) -> str:
@@ -185,31 +219,115 @@ def load_predictor(model_dir: Path | None, device_name: str = "auto", precision:
 
 
 def evaluate(
-    source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32"
-) -> dict:
-    """Metrics of a model on labelled data (a folder's test split, or the whole file)."""
+    source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32",
+    stdin_format: str | None = None, say=lambda text: None,
+) -> dict:  # fmt: skip
+    """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
+    directory and data named and what was left out counted; say: how the labels were read."""
     from reviewcli.metrics import evaluate as metrics
 
-    examples = load_examples(source, columns)
-    predictor = load_predictor(model_dir, device, precision)
-    return metrics(examples.labels, predictor.predict(examples.texts), threshold)
+    examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
+    for note in examples.notes():
+        say(note)
+    directory = artifacts.default_model_dir(model_dir)
+    predictor = load_predictor(directory, device, precision)
+    result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
+    left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
+    data = STDIN_NAME if str(source) == STDIN else str(source)
+    return {"model": str(directory), "data": data, **result, "left_out": left_out}
+
+
+@dataclass
+class PredictReport:
+    """What predict tells on stderr at the end: undecodable bytes, reviews left unscored."""
+
+    decode: DecodeReport | None
+    unscored: Unscored
+
+    def warnings(self) -> list[str]:
+        found = [self.decode.warning() if self.decode else None, self.unscored.note()]
+        return [line for line in found if line]
 
 
 def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
-    form: str, threshold: float, device: str, precision: str = "fp32", chunk_size: int = 2048,
-) -> DecodeReport | None:  # fmt: skip
-    """Stream predictions: a chunk of reviews in, the same number of lines out, in input order."""
-    from reviewcli.inputs import Review
+    form: str, threshold: float, device: str, precision: str = "fp32", input_format: str | None = None,
+    header: bool = False, stdout_is_terminal: bool = False, chunk_size: int = 2048, pause: float = 0.05,
+) -> PredictReport:  # fmt: skip
+    """Stream predictions: a chunk of reviews in, the same number of lines out, in input order. From a
+    pipe or terminal a chunk also ends when input pauses for `pause` seconds."""
+    from reviewcli.chunks import chunks
+    from reviewcli.progress import read_progress
 
-    predictor = load_predictor(model_dir, device, precision)
-    writer = Writer(form, threshold)
+    # from standard input the model loads while the user types or the pipe fills; a file is checked first
+    predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
+    source = None
+    if input_path is not None:
+        source = Source(input_path, input_form(input_path, text_column, input_format), DecodeReport(
+            "<stdin>" if input_path == "-" else input_path))  # fmt: skip
+        reviews = source.reviews(text_column)
+    else:
+        reviews = iter([Review(text) for text in texts])
+    predictor = predictor or load_predictor(model_dir, device, precision)
+    writer = Writer(form, threshold, header=header)
+    unscored = Unscored()
+    bar = read_progress(source.name, source.size, stdout_is_terminal) if source else None
+    try:
+        for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
+            probabilities = predictor.predict_known([review.text for review in chunk])
+            unscored.add([review.text for review in chunk], probabilities)
+            writer.write(zip(chunk, probabilities))
+            if bar:
+                bar.update(source.position())
+    finally:
+        if bar:
+            bar.close()
+    return PredictReport(source.report if source else None, unscored)
+
+
+def explain(
+    texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
+    gates: bool, form: str, top_k: int, out: Path | None = None, plot: Path | None = None, device: str = "auto",
+) -> DecodeReport | None:  # fmt: skip
+    """Explain each review: attributions in the logit of positive (and gates), rendered in `form`
+    to stdout or `out`; plot: a PNG heat map of the one review. Scores run in fp32."""
+    from reviewcli.explain_view import ExplainWriter
+    from reviewcli.explanation import explain as explain_review
+    from reviewcli.inputs import read_reviews
+
     report = None
     if input_path is not None:
         report = DecodeReport("<stdin>" if input_path == "-" else input_path)
         reviews = read_reviews(input_path, report, text_column=text_column, form=input_form(input_path, text_column))
     else:
         reviews = iter([Review(text) for text in texts])
-    while chunk := list(islice(reviews, chunk_size)):
-        writer.write(zip(chunk, predictor.predict([review.text for review in chunk])))
+    predictor = load_predictor(model_dir, device, "fp32")
+    writer = ExplainWriter(form, top_k=top_k, gates=gates, out=out)
+    for number, review in enumerate(reviews, start=1):
+        if plot is not None and number > 1:
+            raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold more. "
+                             "Give one review, or leave --plot out.")  # fmt: skip
+        explained = explain_review(
+            predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
+            gates=gates or form == "html" or plot is not None,
+        )  # fmt: skip
+        writer.write(explained)
+        if plot is not None:
+            from reviewcli.explain_page import plot as draw
+
+            draw(explained, plot)
+    writer.close()
     return report
+
+
+def predict_spark(
+    input_pattern: str, *, output: str, model_dir: Path | None, master: str | None, text_column: str | None,
+    threshold: float = 0.5, precision: str = "auto",
+) -> dict:  # fmt: skip
+    """`predict --engine spark`: Parquet files matching input_pattern scored on Spark, written as
+    Parquet to output (the input's columns plus label and probability). -> {"rows", "files", "output"}."""
+    from reviewcli import spark
+
+    return spark.score_files(
+        input_pattern, output, model_dir, master, text_column, threshold=threshold, precision=precision
+    )

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reviewcli.errors import DataError, UsageError
-from reviewcli.labels import map_labels
+from reviewcli.labels import LABEL_NAMES, SCHEMES, SELF_EVIDENT, SKIP_OPTION, map_labels
+from reviewcli.locate import STDIN, STDIN_NAME, hub_is_off, hub_name, stdin_copy
 
 TEXT_COLUMNS = ("text", "review", "review_text", "reviewtext", "content", "sentence", "body", "comment", "document")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "rating", "stars", "score", "overall", "class")
@@ -37,11 +38,15 @@ FASTTEXT_SPACE = re.compile(r"[ \t\v\f]+")
 
 @dataclass
 class Examples:
-    """Texts with labels (1 positive, 0 negative); `dropped` counts 3-star rows left out."""
+    """Texts with labels (1 positive, 0 negative); `dropped` counts neutral rows left out (3 stars,
+    0 of -1/0/1, 'neutral'), `skipped` rows with unknown labels left out as asked; `read_as`: each
+    source's label scheme and how its values were read."""
 
     texts: list[str] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     dropped: int = 0
+    skipped: int = 0
+    read_as: dict[str, tuple[str, str]] = field(default_factory=dict)  # source -> (scheme, meaning)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -50,9 +55,29 @@ class Examples:
         self.texts += other.texts
         self.labels += other.labels
         self.dropped += other.dropped
+        self.skipped += other.skipped
+        self.read_as.update(other.read_as)
 
     def subset(self, indices: list[int]) -> "Examples":
         return Examples([self.texts[i] for i in indices], [self.labels[i] for i in indices])
+
+    def notes(self) -> list[str]:
+        """What the user should hear about the labels: how they were read (unless they are the class
+        names themselves), and what was left out."""
+        meanings = {meaning for _, meaning in self.read_as.values()}
+        if meanings <= SELF_EVIDENT:
+            lines = []
+        elif len(meanings) == 1:
+            lines = [f"labels: {meanings.pop()}"]
+        else:
+            lines = [f"labels of {source}: {meaning}" for source, (_, meaning) in self.read_as.items()]
+        if self.dropped:
+            stars = {scheme for scheme, _ in self.read_as.values()} == {"stars"}
+            what = "reviews rated 3 stars" if stars else "neutral reviews"
+            lines.append(f"left out {reviews(self.dropped, what)} (neither positive nor negative)")
+        if self.skipped:
+            lines.append(f"left out {reviews(self.skipped)} whose label is unknown or missing ({SKIP_OPTION})")
+        return lines
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -61,10 +86,25 @@ class Examples:
         return digest.hexdigest()[:16]
 
 
+def reviews(count: int, what: str = "reviews") -> str:
+    """'1 review', '2 reviews', '1 neutral review'."""
+    return f"{count:,} {what.removesuffix('s') if count == 1 else what}"
+
+
 @dataclass(frozen=True)
 class Columns:
+    """Which columns hold the text and the label (None: found by name), and how labels are read:
+    scheme, one of labels.SCHEMES (None: detected); skip_unknown: leave out rows whose label is
+    unknown or missing instead of failing."""
+
     text: str | None = None
     label: str | None = None
+    scheme: str | None = None
+    skip_unknown: bool = False
+
+    def __post_init__(self):
+        if self.scheme is not None and self.scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, not {self.scheme!r}")
 
 
 def quiet_datasets() -> None:
@@ -77,35 +117,49 @@ def quiet_datasets() -> None:
     huggingface_hub.utils.logging.set_verbosity_error()  # offline retries would print a line each
 
 
-def load_splits(source: str | Path, columns: Columns = Columns()) -> dict[str, Examples]:
-    """Every split a source has: a file is 'train', a folder or hub dataset may add validation/test."""
-    path = Path(source)
+def silent(_: str) -> None:
+    pass
+
+
+def load_splits(
+    source: str | Path, columns: Columns = Columns(), *, stdin_format: str | None = None, say=silent
+) -> dict[str, Examples]:
+    """Every split a source has: a file is 'train', a folder or hub dataset may add validation/test.
+    source '-' is standard input, in stdin_format (jsonl, json, csv, tsv, txt; None: detected).
+    say: where the user is told which format stdin was read as, and that the Hub is being tried."""
+    if str(source) == STDIN:
+        with stdin_copy(stdin_format, say) as path:
+            return {"train": load_file(path, columns, name=STDIN_NAME)}
+    name = hub_name(str(source))
+    if name is not None:
+        return load_hub(name, columns, say)
+    path = Path(source).expanduser()
     if path.is_dir():
         files = split_files(path)
         return {split: load_file(file, columns) for split, file in files.items()}
-    if path.is_file():
-        return {"train": load_file(path, columns)}
-    if looks_like_path(str(source)):
-        raise UsageError(f"{source}: no such file or directory. Check the path.")
-    return load_hub(str(source), columns)
+    return {"train": load_file(path, columns)}
 
 
-def load_examples(source: str | Path, columns: Columns = Columns()) -> Examples:
+def load_examples(
+    source: str | Path, columns: Columns = Columns(), *, stdin_format: str | None = None, say=silent
+) -> Examples:
     """One file's examples, or the test split (else train) of a folder or hub dataset, for evaluation."""
-    splits = load_splits(source, columns)
+    splits = load_splits(source, columns, stdin_format=stdin_format, say=say)
     return splits.get("test") or splits["train"]
 
 
-def looks_like_path(source: str) -> bool:
-    return Path(source).suffix.lower() in BUILDERS or source.startswith((".", "/", "~")) or source.count("/") > 1
+def plain_name(path: Path) -> Path:
+    """The name a file is read by: train.jsonl.gz is read as train.jsonl."""
+    return path.with_suffix("") if path.suffix.lower() == ".gz" else path
 
 
 def split_files(folder: Path) -> dict[str, Path]:
-    """train.* / validation|valid|val|dev.* / test.* in a folder, by file stem."""
+    """train.* / validation|valid|val|dev.* / test.* in a folder (.gz too), by file stem."""
     found = {}
     for split, stems in SPLIT_NAMES.items():
         for file in sorted(folder.iterdir()):
-            if file.stem.lower() in stems and file.suffix.lower() in BUILDERS and split not in found:
+            name = plain_name(file)
+            if name.stem.lower() in stems and name.suffix.lower() in BUILDERS and split not in found:
                 found[split] = file
     if "train" not in found:
         raise UsageError(
@@ -115,35 +169,40 @@ def split_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def load_file(path: Path, columns: Columns) -> Examples:
-    """Read one local file through `datasets`; bad bytes are replaced and reported, never a crash."""
+def load_file(path: Path, columns: Columns, name: str | None = None) -> Examples:
+    """Read one local file through `datasets`; bad bytes are replaced and reported, never a crash.
+    name: what messages call the file (<stdin> for a copy of standard input); its path if None."""
     import datasets
 
     quiet_datasets()
+    shown = Path(name) if name is not None else path  # messages name `shown`; the bytes come from `path`
+    if path.suffix.lower() == ".gz" and plain_name(path).suffix.lower() in BUILDERS:
+        with gunzipped(path, shown) as plain:
+            return load_file(plain, columns, name=str(shown))
     builder, options = BUILDERS.get(path.suffix.lower(), (None, None))
     if builder is None:
         known = ", ".join(BUILDERS)
         raise UsageError(f"{path}: unknown file type '{path.suffix}'. Use one of {known}.")
-    with utf8_copy(path) as readable:
+    with utf8_copy(path, shown) as readable:
         if builder == "json":
-            check_json(path, readable)
+            check_json(shown, readable)
         try:
             table = datasets.load_dataset(builder, data_files=str(readable), split="train", **options)
         except Exception as error:  # datasets wraps parser errors in many types
-            raise diagnose(path, readable, error) from None
+            raise diagnose(shown, readable, error) from None
         if builder == "text":
-            return from_fasttext(table["text"], path)
+            return from_fasttext(table["text"], shown, columns)
         if builder == "csv" and "__index_level_0__" in table.column_names:
-            raise extra_fields(path, readable, options.get("delimiter", ","))
+            raise extra_fields(shown, readable, options.get("delimiter", ","))
         line_of = jsonl_line_of(readable, len(table)) if path.suffix.lower() == ".jsonl" else None
-        return from_table(table, columns, str(path), line_of)
+        return from_table(table, columns, str(shown), line_of)
 
 
 def check_json(path: Path, readable: Path) -> None:
     """pyarrow's JSON reader can crash the whole process on malformed input (a segmentation fault
     when a line starts with null, pyarrow 26), so JSON is checked here before it gets any: every
     non-blank line an object. A .json file may instead hold one document, an array of objects."""
-    if path.suffix.lower() == ".json" and is_json_document(readable):
+    if readable.suffix.lower() == ".json" and is_json_document(readable):
         return
     problem = json_lines_problem(path, readable, objects_only=True)
     if problem is not None:
@@ -231,11 +290,39 @@ def parse_json(line: str):
         raise json.JSONDecodeError("a number with too many digits", line, at) from None
 
 
-class utf8_copy:
-    """Context manager: the file itself if it is valid UTF-8, else a repaired temporary copy."""
+class gunzipped:
+    """Context manager: a gzip-compressed file decompressed into a temporary file of the inner suffix."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, shown: Path):
         self.path = path
+        self.shown = shown
+        self.temp = None
+
+    def __enter__(self) -> Path:
+        import gzip
+        import shutil
+        import zlib
+
+        self.temp = tempfile.NamedTemporaryFile("wb", suffix=plain_name(self.path).suffix, delete=False)
+        try:
+            with self.temp, gzip.open(self.path, "rb") as compressed:
+                shutil.copyfileobj(compressed, self.temp)
+        except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+            self.__exit__()
+            raise DataError(f"{self.shown}: not a readable gzip file ({error}). Check the file.") from None
+        return Path(self.temp.name)
+
+    def __exit__(self, *exc) -> None:
+        Path(self.temp.name).unlink(missing_ok=True)
+
+
+class utf8_copy:
+    """Context manager: the file itself if it is valid UTF-8, else a repaired temporary copy.
+    shown: what the warning calls the file."""
+
+    def __init__(self, path: Path, shown: Path | None = None):
+        self.path = path
+        self.shown = shown or path
         self.temp = None
 
     def __enter__(self) -> Path:
@@ -250,7 +337,7 @@ class utf8_copy:
         text = raw.decode("utf-8", errors="replace")
         replaced = text.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
         print(
-            f"Warning: {self.path}:{line}: not valid UTF-8; replaced {replaced} undecodable byte sequence(s) "
+            f"Warning: {self.shown}:{line}: not valid UTF-8; replaced {replaced} undecodable byte sequence(s) "
             "with \ufffd.",
             file=sys.stderr,
         )
@@ -274,7 +361,7 @@ def diagnose(path: Path, readable: Path, error: Exception) -> DataError:
             f"{path}: holds no reviews, only a header or blank lines. Give a file with reviews and labels."
         )
     reason = parser_reason(error)
-    return DataError(f"{path}: could not be read ({reason}). Check that it is a well-formed {path.suffix} file.")
+    return DataError(f"{path}: could not be read ({reason}). Check that it is a well-formed {readable.suffix} file.")
 
 
 def parser_reason(error: Exception) -> str:
@@ -298,17 +385,24 @@ def from_table(table, columns: Columns, source: str, line_of=None) -> Examples:
     feature = table.features[label_column]
     if hasattr(feature, "int2str") and feature.num_classes == 2:
         label_values = class_label_names(feature, label_values)
-    labels, _ = map_labels(label_values, source=source, column=label_column, line_of=line_of)
-    texts = table[text_column]
-    examples = Examples()
-    for row, (text, label) in enumerate(zip(texts, labels), start=1):
-        if label is None:
-            examples.dropped += 1
-            continue
-        examples.texts.append("" if text is None else str(text))
-        examples.labels.append(label)
+    mapped = map_labels(label_values, source=source, column=label_column, line_of=line_of, **label_options(columns))
+    texts = ["" if text is None else str(text) for text in table[text_column]]
+    examples = labelled(texts, mapped, source)
     if not examples.texts:
         raise DataError(f"{source}: no labelled reviews found. Check --label-column and that the file is not empty.")
+    return examples
+
+
+def label_options(columns: Columns) -> dict:
+    return {"scheme": columns.scheme, "skip_unknown": columns.skip_unknown}
+
+
+def labelled(texts: list[str], mapped, source: str) -> Examples:
+    """The reviews whose label was read (labels.Mapped), with what was left out counted."""
+    kept = [(text, label) for text, label in zip(texts, mapped.labels) if label is not None]
+    examples = Examples([text for text, _ in kept], [label for _, label in kept])
+    examples.dropped, examples.skipped = mapped.neutral, mapped.skipped
+    examples.read_as = {source: (mapped.scheme, mapped.meaning)}
     return examples
 
 
@@ -347,7 +441,7 @@ def pick_column(names: list[str], asked: str | None, candidates: tuple, kind: st
     )
 
 
-def from_fasttext(lines: list[str], path: Path) -> Examples:
+def from_fasttext(lines: list[str], path: Path, columns: Columns = Columns()) -> Examples:
     """fastText's supervised format: `__label__positive Great taste.` one review a line."""
     labels, texts, numbers = [], [], []
     for number, line in enumerate(lines, start=1):
@@ -365,27 +459,32 @@ def from_fasttext(lines: list[str], path: Path) -> Examples:
         texts.append(text)
         numbers.append(number)
     # fastText's Amazon/Yelp polarity files, __label__1 negative and __label__2 positive, are map_labels' 'polarity'
-    mapped, _ = map_labels(labels, source=str(path), column="__label__", line_of=lambda row: numbers[row - 1])
-    examples = Examples()
-    for text, label in zip(texts, mapped):
-        if label is None:
-            examples.dropped += 1
-        else:
-            examples.texts.append(text)
-            examples.labels.append(label)
+    mapped = map_labels(
+        labels, source=str(path), column="__label__", line_of=lambda row: numbers[row - 1], **label_options(columns)
+    )
+    examples = labelled(texts, mapped, str(path))
     if not examples.texts:
         raise DataError(f"{path}: no labelled reviews found. Give lines like '__label__positive great taste'.")
     return examples
 
 
-def load_hub(name: str, columns: Columns) -> dict[str, Examples]:
-    """A Hugging Face hub dataset such as imdb, amazon_polarity or yelp_polarity (needs a network)."""
+def load_hub(name: str, columns: Columns, say=silent) -> dict[str, Examples]:
+    """A Hugging Face hub dataset such as imdb, amazon_polarity or yelp_polarity: from the datasets
+    cache, else downloaded; with HF_HUB_OFFLINE=1 from the cache only, which answers at once."""
     import datasets
 
     quiet_datasets()
+    offline = hub_is_off()
+    if not offline:
+        say(f"trying the Hugging Face Hub for {name} …")
     try:
         dataset = datasets.load_dataset(name)
     except Exception as error:
+        if offline:
+            raise UsageError(
+                f"{name}: not a local file or folder, nor a dataset in the datasets cache, and the Hugging Face "
+                "Hub is off (HF_HUB_OFFLINE=1). Check the name, or unset HF_HUB_OFFLINE to download it."
+            ) from None
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(
             f"{name}: not a local file or folder, and not loadable as a Hugging Face dataset ({reason}). "
@@ -412,17 +511,20 @@ def stratified_split(examples: Examples, fraction: float, seed: int) -> tuple[Ex
         held_out += indices[: max(1, count) if len(indices) > 1 else 0]
     held = set(held_out)
     train = examples.subset([i for i in range(len(examples)) if i not in held])
-    train.dropped = examples.dropped
+    train.dropped, train.skipped, train.read_as = examples.dropped, examples.skipped, dict(examples.read_as)
     return train, examples.subset(sorted(held))
 
 
 def training_data(
-    sources: list[str], columns: Columns, *, val_fraction: float, seed: int
-) -> tuple[Examples, Examples]:
+    sources: list[str], columns: Columns, *, val_fraction: float, seed: int, stdin_format: str | None = None,
+    say=silent,
+) -> tuple[Examples, Examples]:  # fmt: skip
     """Pool the training splits of all sources; each uses its own validation split if it has one."""
+    if [str(s) for s in sources].count(STDIN) > 1:
+        raise UsageError(f"{STDIN} (standard input) can be read only once; give it once among DATA.")
     train, validation = Examples(), Examples()
     for source in sources or [default_source()]:
-        splits = load_splits(source, columns)
+        splits = load_splits(source, columns, stdin_format=stdin_format, say=say)
         if "validation" in splits:
             part_train, part_val = splits["train"], splits["validation"]
         else:
@@ -430,8 +532,18 @@ def training_data(
         train.extend(part_train)
         validation.extend(part_val)
     if len(set(train.labels)) < 2:
-        raise DataError("the training data holds only one class. Give both positive and negative reviews.")
+        raise one_class(train)
     return train, validation
+
+
+def one_class(train: Examples) -> DataError:
+    """Only positive or only negative reviews; a rating column of 1s and 2s may be classes, not stars."""
+    name = LABEL_NAMES[train.labels[0]] if train.labels else "no"
+    meanings = "; ".join(meaning for _, meaning in train.read_as.values())
+    fix = "Give both positive and negative reviews"
+    if any(scheme == "stars" for scheme, _ in train.read_as.values()):
+        fix += ", or, if the labels are classes (1 negative, 2 positive), pass --label-scheme polarity"
+    return DataError(f"the training data holds only one class ({name}; labels: {meanings}). {fix}.")
 
 
 def default_source() -> Path:

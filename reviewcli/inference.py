@@ -1,7 +1,8 @@
 """Scoring: a loaded model + vocabulary -> probability of `positive` for each review, in order."""
 
-from reviewcli.batching import batches, encode
+from reviewcli.batching import batches, encode, truncate
 from reviewcli.device import autocast
+from reviewcli.text import tokenize
 
 
 def score(model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None) -> list[float]:
@@ -37,3 +38,15 @@ class Predictor:
         encoded = [encode(text, self.vocab, self.max_length) for text in texts]
         return score(self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16)
 
+
+    def predict_known(self, texts: list[str]) -> list[float | None]:
+        """P(positive), or None for a review with no word the vocabulary knows (empty ones included):
+        such a review would be scored on the unknown token alone, the same answer whatever it says."""
+        ids = [self.vocab.encode(tokenize(text)) for text in texts]
+        known = [i for i, review in enumerate(ids) if any(token != self.vocab.unk_index for token in review)]
+        encoded = [truncate(ids[i], self.max_length) for i in known]
+        probabilities: list[float | None] = [None] * len(texts)
+        scored = score(self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16)
+        for i, p in zip(known, scored):
+            probabilities[i] = p
+        return probabilities

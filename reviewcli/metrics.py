@@ -66,7 +66,8 @@ def evaluate(labels: list[int], probabilities: list[float], threshold: float = 0
         "macro_f1": sum(c["f1"] for c in classes.values()) / len(classes),
         "roc_auc": roc_auc(labels, probabilities),
         "per_class": classes,
-        "confusion_matrix": matrix,
+        # rows are the true class, columns the predicted one, both in `labels` order
+        "confusion_matrix": {"rows": "true", "columns": "predicted", "labels": list(LABEL_NAMES), "matrix": matrix},
         "n": len(labels),
         "threshold": threshold,
     }

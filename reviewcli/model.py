@@ -222,3 +222,16 @@ def with_new_words(weights: dict, count: int) -> dict:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def set_forget_bias(model: nn.Module, value: float) -> None:
+    """Start every LSTM's forget gate with bias `value` (1 in Jozefowicz et al. 2015), so that early
+    in training a cell keeps its state instead of forgetting it. PyTorch orders an LSTM's gates input,
+    forget, cell, output and adds two biases; the forget slice of one is set, of the other zeroed."""
+    for module in model.modules():
+        if isinstance(module, nn.LSTM):
+            hidden = module.hidden_size
+            with torch.no_grad():
+                for name, bias in module.named_parameters():
+                    if name.startswith("bias_"):
+                        bias[hidden : 2 * hidden] = value if name.startswith("bias_ih") else 0.0

@@ -6,11 +6,13 @@ An objective batches its data, runs a step's forward and backward passes through
 which validation result is better.
 """
 
+import contextlib
 import math
 
 from reviewcli.batching import batches
 from reviewcli.config import TrainConfig
 from reviewcli.device import autocast
+from reviewcli.distributed import no_sync
 from reviewcli.inference import score
 from reviewcli.metrics import accuracy, log_loss
 from reviewcli.training import StepStats
@@ -46,12 +48,17 @@ class Classification:
         _, ids, lengths, targets = batch
         ids, targets = ids.to(self.device), targets.to(self.device)
         adversarial = self.config.adversarial > 0
-        with autocast(self.device):
-            logits, embedded = model(ids, lengths, keep_embedded=True) if adversarial else (model(ids, lengths), None)
-            loss = self.loss_fn(logits.float(), targets)
-        if adversarial:
-            embedded.retain_grad()
-        (loss / len(targets)).backward()
+        # under torchrun, this pass's gradients wait for the adversarial pass's: one all-reduce a step
+        with no_sync(model) if adversarial else contextlib.nullcontext():
+            with autocast(self.device):
+                if adversarial:
+                    logits, embedded = model(ids, lengths, keep_embedded=True)
+                else:
+                    logits, embedded = model(ids, lengths), None
+                loss = self.loss_fn(logits.float(), targets)
+            if adversarial:
+                embedded.retain_grad()
+            (loss / len(targets)).backward()
         if adversarial:
             self.adversarial_backward(model, ids, lengths, targets, embedded)
         correct = int(((logits > 0).float() == targets).sum())
@@ -74,6 +81,12 @@ class Classification:
         encoded, labels = data
         probabilities = score(model, encoded, batch_size=self.config.batch_size * 2, device=self.device)
         return log_loss(labels, probabilities), accuracy(labels, probabilities)
+
+    def validation_totals(self, model, data) -> tuple[float, int, int]:
+        """(summed loss, correct, reviews) of validate, for adding over parts of the data."""
+        count = len(data[1])
+        loss, correct = self.validate(model, data)
+        return loss * count, round(correct * count), count
 
     def key(self, val_loss: float, val_accuracy: float) -> tuple:
         return (val_accuracy, -val_loss)
@@ -111,11 +124,16 @@ class LanguageModelling:
 
     def train_step(self, model, batch) -> StepStats:
         loss, stats = self.forward(model, batch)
-        if stats.count:
-            (loss.float() / stats.count).backward()
+        # also with nothing predicted (a zero loss): under torchrun every rank joins each backward pass
+        (loss.float() / max(stats.count, 1)).backward()
         return stats
 
     def validate(self, model, data) -> tuple[float, float]:
+        total, correct, words = self.validation_totals(model, data)
+        return total / max(words, 1), correct / max(words, 1)
+
+    def validation_totals(self, model, data) -> tuple[float, int, int]:
+        """(summed loss, correct, predicted words) over the data."""
         import torch
 
         model.eval()
@@ -124,7 +142,7 @@ class LanguageModelling:
             for batch in self.batches(data, None):
                 _, stats = self.forward(model, batch)
                 total, correct, words = total + stats.loss, correct + stats.correct, words + stats.count
-        return total / max(words, 1), correct / max(words, 1)
+        return total, correct, words
 
     def key(self, val_loss: float, val_accuracy: float) -> tuple:
         return (-val_loss,)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from reviewcli.batching import encode_tokens
 from reviewcli.config import TrainConfig
+from reviewcli.data import plain_name
 from reviewcli.errors import DataError, UsageError
 from reviewcli.inputs import DecodeReport, input_form, read_reviews
 from reviewcli.stages import describe_source
@@ -29,12 +30,13 @@ def corpus_files(sources: list[str]) -> list[Path]:
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            found = sorted(f for f in path.iterdir() if f.stem.lower() in CORPUS_STEMS and f.suffix in CORPUS_SUFFIXES)
+            found = sorted(f for f in path.iterdir()
+                           if plain_name(f).stem.lower() in CORPUS_STEMS and plain_name(f).suffix in CORPUS_SUFFIXES)  # fmt: skip
             if not found:
                 raise UsageError(f"{path}: no train.* or unlabeled.* file to pretrain on. Give the files themselves.")
             files += found
         elif path.is_file():
-            if path.stem.lower() in HELD_OUT_STEMS:
+            if plain_name(path).stem.lower() in HELD_OUT_STEMS:
                 raise UsageError(
                     f"{path}: looks like a held-out split; pretraining on it would leak it into every model "
                     "fine-tuned from this one. Rename it if it really is training text."

@@ -13,7 +13,7 @@ def stderr_is_terminal() -> bool:
 
 
 def make_reporter(quiet: bool):
-    if quiet:
+    if quiet or os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for every worker
         return QuietReporter()
     return RichReporter() if stderr_is_terminal() else PlainReporter()
 
@@ -168,3 +168,34 @@ class RichReporter(PlainReporter):
         from rich.panel import Panel
 
         self.console.print(Panel("\n".join(summary_lines(summary)), title="reviewcli train", expand=False))
+
+
+class ReadProgress:
+    """How much of an input file predict has read: a bar on stderr, for a terminal."""
+
+    def __init__(self, name: str, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn(name), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True, force_terminal=stderr_is_terminal()), transient=True,
+        )  # fmt: skip
+        self.task = self.bar.add_task("read", total=total)
+        self.bar.start()
+
+    @never_fails
+    def update(self, done: int | None) -> None:
+        if done is not None:
+            self.bar.update(self.task, completed=done)
+
+    @never_fails
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def read_progress(name: str, size: int | None, stdout_is_terminal: bool) -> ReadProgress | None:
+    """A bar when stderr is a terminal and the results go elsewhere (on the terminal, they are the progress)."""
+    if size is None or stdout_is_terminal or not stderr_is_terminal():
+        return None
+    return ReadProgress(name, size)

@@ -13,8 +13,9 @@ from pathlib import Path
 from reviewcli import artifacts
 from reviewcli.batching import encode_tokens
 from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.data import Columns, training_data
+from reviewcli.data import Columns, Examples, training_data
 from reviewcli.errors import ReviewCliError, UsageError
+from reviewcli.locate import STDIN, STDIN_NAME
 from reviewcli.text import tokenize
 from reviewcli.vocab import Vocabulary
 
@@ -59,18 +60,31 @@ class PreparedData:
 
 def describe_source(source) -> str:
     """A data source as config.json records it: as given, but never the build machine's absolute path."""
+    if str(source) == STDIN:
+        return STDIN_NAME
     path = Path(str(source))
     return path.name if path.is_absolute() else str(source)
 
 
 def prepare_data(
     sources: list[str], columns: Columns, config: TrainConfig, *, say: Say, init: InitModel | None = None,
-    new_words: bool = False,
+    new_words: bool = False, stdin_format: str | None = None,
 ) -> PreparedData:  # fmt: skip
-    """Load, split, tokenise, build (or extend) the vocabulary from train only, encode."""
-    train_set, val_set = training_data(sources, columns, val_fraction=config.val_fraction, seed=config.seed)
-    if train_set.dropped:
-        say(f"left out {train_set.dropped:,} reviews rated 3 stars (neither positive nor negative)")
+    """Load, split, tokenise, build (or extend) the vocabulary from train only, encode.
+    stdin_format: the format of DATA '-' (None: detected)."""
+    train_set, val_set = training_data(
+        sources, columns, val_fraction=config.val_fraction, seed=config.seed, stdin_format=stdin_format, say=say
+    )
+    return prepare_split(train_set, val_set, sources, config, say=say, init=init, new_words=new_words)
+
+
+def prepare_split(
+    train_set: Examples, val_set: Examples, sources: list[str], config: TrainConfig, *, say: Say,
+    init: InitModel | None = None, new_words: bool = False,
+) -> PreparedData:  # fmt: skip
+    """prepare_data for splits already made (compare sets a test part aside first)."""
+    for note in train_set.notes():
+        say(note)
     train_tokens = [tokenize(text) for text in train_set.texts]
     if init is None:
         vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
@@ -87,7 +101,9 @@ def prepare_data(
         "fingerprint": f"{train_set.fingerprint()}-{val_set.fingerprint()}",
         "train_examples": len(train_set),
         "validation_examples": len(val_set),
-        "left_out_3_stars": train_set.dropped,
+        "left_out_3_stars": train_set.dropped,  # every neutral row: 3 stars, 0 of -1/0/1, 'neutral'
+        "skipped_unknown_labels": train_set.skipped,
+        "labels": {source: meaning for source, (_, meaning) in train_set.read_as.items()},
     }
     added = len(vocab) - len(init.vocab) if init is not None else 0
     return PreparedData(vocab, (train_ids, train_set.labels), (val_ids, val_set.labels), record, added)
@@ -142,9 +158,12 @@ class Run:
     data_record: dict
     identity: dict
     command: str  # the command line that continues this run
+    saves: bool = True  # False for torchrun's workers other than rank 0, which saves for all
 
     def save(self, trainer, *, finished: bool) -> None:
         """The best model so far (else the current one) and, unless finished, the checkpoint."""
+        if not self.saves:
+            return
         model = trainer.model
         weights = trainer.best_state or {k: v.detach().cpu() for k, v in model.state_dict().items()}
         metrics = {"best_epoch": trainer.best_epoch or None}

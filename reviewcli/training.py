@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
+from reviewcli import distributed
 from reviewcli.config import TrainConfig
 
 
@@ -127,12 +128,15 @@ class Trainer:
     learning-rate schedule spans steps_per_epoch * config.epochs steps.
     groups: optional parameter groups, each {"params", "lr_scale", "from_epoch"}: its learning rate
     is lr * lr_scale, and zero before epoch from_epoch (see fine_tuning_groups). Default: one group.
+    parallel: a distributed.Torchrun to train as one of torchrun's workers; default one process.
     """
 
-    def __init__(self, model, objective, config: TrainConfig, device, steps_per_epoch: int, groups=None):
+    def __init__(self, model, objective, config: TrainConfig, device, steps_per_epoch: int, groups=None, parallel=None):
         import torch
 
         self.model = model.to(device)
+        self.parallel = parallel or distributed.OneProcess()
+        self.network = self.parallel.wrap(self.model)  # what steps run through; self.model is saved
         self.objective = objective
         self.config = config
         self.device = device
@@ -173,10 +177,11 @@ class Trainer:
         position = self.position
         rng = random.Random(self.config.seed * 1000 + position.epoch)  # each epoch's order from the seed alone
         base, started = position.seconds, time.perf_counter()
-        order = self.objective.batches(train, rng)  # building the batches counts as training time
-        self.model.train()
+        # the same global batches on every rank, each training on its part
+        order = self.parallel.shard(self.objective.batches(train, rng))  # building them is training time
+        self.network.train()
         for batch in order[position.done :]:
-            if should_stop():
+            if self.parallel.any(should_stop()):
                 return False
             self.step(batch)
             position.seconds = base + time.perf_counter() - started
@@ -190,7 +195,7 @@ class Trainer:
         import torch
 
         self.optimizer.zero_grad(set_to_none=True)
-        stats = self.objective.train_step(self.model, batch)
+        stats = self.parallel.train_step(self.objective, self.network, batch)  # summed over ranks
         if stats.count:
             # foreach: one multi-tensor norm and scale instead of one of each per tensor (-15% here)
             torch.nn.utils.clip_grad_norm_(self.parameters, self.config.clip, foreach=True)
@@ -202,7 +207,7 @@ class Trainer:
         """Validate, keep the weights if best, decide on early stopping, move to the next epoch."""
         started = time.perf_counter()
         position = self.position
-        val_loss, val_accuracy = self.objective.validate(self.model, validation)
+        val_loss, val_accuracy = self.parallel.validate(self.objective, self.model, validation)
         improved = self.keep_if_best(position.epoch, self.objective.key(val_loss, val_accuracy))
         count = max(position.count, 1)
         result = EpochResult(

@@ -82,7 +82,7 @@ def test_train_csv_with_column_overrides_and_three_stars(tmp_path, small_rows):
     result = invoke(["train", path, *TINY, "--epochs", "1", "--text-column", "words", "--label-column", "score_given",
                      "--cell", "rnn", "--no-bidirectional", "--out", out])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "left out 2 reviews rated 3 stars" in result.stderr
+    assert "labels: 1 → negative, 5 → positive, 3 → left out\nleft out 2 reviews rated 3 stars" in result.stderr
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert (config["model"]["cell"], config["model"]["bidirectional"]) == ("rnn", False)
     assert config["data"]["left_out_3_stars"] == 2
@@ -115,24 +115,25 @@ def test_evaluate_json(tiny_model):
     report = json.loads(result.stdout)
     assert {"accuracy", "macro_f1", "roc_auc", "per_class", "confusion_matrix", "n"} <= set(report)
     assert report["n"] == 132
-    assert sum(map(sum, report["confusion_matrix"])) == 132
+    assert sum(map(sum, report["confusion_matrix"]["matrix"])) == 132
+    assert report["model"] == str(tiny_model) and report["data"] == str(DATA / "test.jsonl")
     assert set(report["per_class"]) == {"negative", "positive"}
     assert report["per_class"]["negative"]["support"] == report["per_class"]["positive"]["support"] == 66
     assert 0.0 <= report["accuracy"] <= 1.0 and 0.0 <= report["roc_auc"] <= 1.0
-    assert result.stderr == ""
+    assert result.stderr == ""  # labels that are the class names need no note
 
 
 def test_evaluate_table(tiny_model):
-    result = invoke(["evaluate", DATA / "test.jsonl", "-m", tiny_model])
+    result = invoke(["evaluate", DATA / "test.jsonl", "-m", tiny_model, "--format", "table"])
     assert result.exit_code == 0, result.output
-    for text in ("132 reviews", "accuracy", "macro F1", "ROC-AUC", "precision", "recall", "confusion matrix",
+    for text in (f"model: {tiny_model}", "132 reviews", "accuracy", "macro F1", "ROC-AUC", "precision", "recall", "confusion matrix",
                  "negative", "positive"):  # fmt: skip
         assert text in result.stdout
 
 
 def test_evaluate_one_class_auc_not_available(tiny_model, tmp_path):
     path = write_jsonl(tmp_path / "r.jsonl", [{"text": "great", "label": 1}, {"text": "lovely", "label": 1}])
-    table = invoke(["evaluate", path, "-m", tiny_model])
+    table = invoke(["evaluate", path, "-m", tiny_model, "-f", "table"])
     assert table.exit_code == 0 and "n/a (one class only)" in table.stdout
     as_json = invoke(["evaluate", path, "-m", tiny_model, "-f", "json"])
     assert json.loads(as_json.stdout)["roc_auc"] is None
@@ -148,7 +149,7 @@ def test_evaluate_folder_uses_test_split(tiny_model, tmp_path):
 
 def test_evaluate_threshold_zero_predicts_all_positive(tiny_model):
     result = invoke(["evaluate", DATA / "test.jsonl", "-m", tiny_model, "-f", "json", "--threshold", "0"])
-    assert json.loads(result.stdout)["confusion_matrix"] == [[0, 66], [0, 66]]
+    assert json.loads(result.stdout)["confusion_matrix"]["matrix"] == [[0, 66], [0, 66]]
 
 
 def test_evaluate_non_utf8_warns_and_goes_on(tiny_model, tmp_path):
@@ -189,8 +190,9 @@ def test_predict_arguments_tsv(tiny_model):
     result = invoke(["predict", *REVIEWS, "--model", tiny_model])
     assert result.exit_code == 0, result.output
     rows = tsv_rows(result.stdout)
-    assert [row[2] for row in rows] == REVIEWS
+    assert [row[3] for row in rows] == REVIEWS
     assert all(row[0] in ("positive", "negative") and 0.0 <= float(row[1]) <= 1.0 for row in rows)
+    assert all(float(row[2]) == round(max(float(row[1]), 1 - float(row[1])), 4) for row in rows)
     assert all(row[0] == ("positive" if float(row[1]) >= 0.5 else "negative") for row in rows)
     assert result.stderr == ""
 
@@ -199,7 +201,7 @@ def test_predict_jsonl(tiny_model):
     result = invoke(["predict", *REVIEWS, "-m", tiny_model, "--format", "jsonl"])
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["text"] for r in records] == REVIEWS
-    assert all(set(r) == {"text", "label", "probability"} for r in records)
+    assert all(list(r) == ["text", "label", "probability", "score"] for r in records)
 
 
 def test_predict_csv(tiny_model):
@@ -208,8 +210,8 @@ def test_predict_csv(tiny_model):
 
     result = invoke(["predict", *REVIEWS, "-m", tiny_model, "-f", "csv"])
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["label", "probability", "text"]
-    assert [row[2] for row in rows[1:]] == REVIEWS
+    assert rows[0] == ["label", "probability", "score", "text"]
+    assert [row[3] for row in rows[1:]] == REVIEWS
 
 
 def test_predict_table(tiny_model):
@@ -223,12 +225,12 @@ def test_predict_table(tiny_model):
 def test_predict_matches_the_predictor(tiny_model, predictor):
     result = invoke(["predict", *REVIEWS, "-m", tiny_model, "-f", "jsonl"])
     probabilities = [json.loads(line)["probability"] for line in result.stdout.splitlines()]
-    assert probabilities == pytest.approx(predictor.predict(REVIEWS), abs=1e-6)
+    assert probabilities == pytest.approx(predictor.predict(REVIEWS), abs=5e-5)  # 4 decimals
 
 
 @pytest.mark.parametrize(("threshold", "label"), [("0", "positive"), ("1", "negative")])
 def test_threshold_changes_labels(tiny_model, threshold, label):
-    result = invoke(["predict", *REVIEWS, "qqqzzz", "-m", tiny_model, "--threshold", threshold])
+    result = invoke(["predict", *REVIEWS, "never again", "-m", tiny_model, "--threshold", threshold])
     assert result.exit_code == 0, result.output
     assert [row[0] for row in tsv_rows(result.stdout)] == [label] * 3
 
@@ -244,13 +246,13 @@ def test_predict_input_txt(tiny_model, tmp_path):
     path.write_text("great taste\n\nnever again\n", encoding="utf-8")
     result = invoke(["predict", "--input", path, "-m", tiny_model])
     assert result.exit_code == 0, result.output
-    assert [row[2] for row in tsv_rows(result.stdout)] == ["great taste", "", "never again"]
+    assert [row[3] for row in tsv_rows(result.stdout)] == ["great taste", "", "never again"]
 
 
 def test_predict_stdin_dash(tiny_model):
     result = invoke(["predict", "-", "-m", tiny_model], input="great taste\nawful\n")
     assert result.exit_code == 0, result.output
-    assert [row[2] for row in tsv_rows(result.stdout)] == ["great taste", "awful"]
+    assert [row[3] for row in tsv_rows(result.stdout)] == ["great taste", "awful"]
 
 
 def test_predict_input_jsonl_carries_fields(tiny_model, tmp_path):
@@ -265,7 +267,7 @@ def test_predict_input_jsonl_carries_fields(tiny_model, tmp_path):
     assert [r["input_label"] for r in records] == ["negative", "positive"]
     assert records[0]["meta"] == {"shop": "a"} and records[0]["review"] == "great taste"
     assert all(r["label"] in ("positive", "negative") and isinstance(r["probability"], float) for r in records)
-    assert list(records[0]) == ["id", "review", "input_label", "meta", "label", "probability"]
+    assert list(records[0]) == ["id", "review", "input_label", "meta", "label", "probability", "score"]
 
 
 def test_predict_input_csv_text_column(tiny_model, tmp_path):
@@ -342,7 +344,7 @@ def test_predict_uses_reviewcli_model_env(tiny_model, monkeypatch):
     monkeypatch.setenv("REVIEWCLI_MODEL", str(tiny_model))
     result = invoke(["predict", "great taste"])
     assert result.exit_code == 0, result.output
-    assert tsv_rows(result.stdout)[0][2] == "great taste"
+    assert tsv_rows(result.stdout)[0][3] == "great taste"
 
 
 def test_reviewcli_model_env_is_what_gets_loaded(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, TINY, invoke, run_cli
 
-COMMANDS = ("train", "pretrain", "evaluate", "predict")
+COMMANDS = ("train", "pretrain", "evaluate", "predict", "info", "explain", "compare")
 EXAMPLES = {
     "train": ["$ reviewcli train data/ --cell lstm --out models/mine",
               "$ reviewcli train labelled.csv --init models/pretrained --out my-model"],
@@ -19,6 +19,9 @@ EXAMPLES = {
                  "$ reviewcli pretrain reviews/ --epochs 3 --out models/pretrained --resume"],
     "evaluate": ["$ reviewcli evaluate data/test.jsonl",
                  "$ reviewcli evaluate reviews.csv --model my-model --format json"],
+    "info": ["$ reviewcli info", "$ reviewcli info --model models/lstm --format json | jq .metrics"],
+    "explain": ['$ reviewcli explain "Not bad at all, my kids ask for it every morning" --gates'],
+    "compare": ["$ reviewcli compare data/ --budget 20m"],
     "predict": ['$ reviewcli predict "great taste" "soggy and stale, never again"',
                 "$ cat reviews.txt | reviewcli predict - --format jsonl"],
 }  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 
 from reviewcli.errors import DataError, UsageError
 from reviewcli.inputs import DecodeReport, Review, input_form, read_reviews
-from reviewcli.output import Writer, jsonl_record, label_of, one_line
+from reviewcli.output import Unscored, Writer, label_of, one_line, prediction, record_of
 
 
 def reviews(path, form, text_column=None):
@@ -18,7 +18,9 @@ def reviews(path, form, text_column=None):
 @pytest.mark.parametrize(
     ("path", "column", "form"),
     [("r.jsonl", None, "jsonl"), ("r.CSV", None, "csv"), ("r.tsv", None, "tsv"), ("r.txt", None, "lines"),
-     ("-", None, "lines"), (None, None, "lines"), ("-", "body", "jsonl"), ("notes", None, "lines")],
+     ("-", None, "lines"), (None, None, "lines"), ("-", "body", "jsonl"), ("notes", None, "lines"),
+     ("r.json", None, "json"), ("r.parquet", None, "parquet"), ("r.jsonl.gz", None, "jsonl"), ("r.txt.GZ", None, "lines"),
+     ("r.ndjson", None, "jsonl")],
 )  # fmt: skip
 def test_input_form(path, column, form):
     assert input_form(path, column) == form
@@ -35,7 +37,7 @@ def test_jsonl_records_and_blank_lines(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_text('{"id": 1, "review": "good"}\n\n{"id": 2, "review": "bad"}\n', encoding="utf-8")
     found, _ = reviews(path, "jsonl")
-    assert [(r.text, r.fields) for r in found] == [("good", {"id": 1, "review": "good"}), ("", {}), ("bad", {"id": 2, "review": "bad"})]
+    assert [(r.text, r.fields) for r in found] == [("good", {"id": 1, "review": "good"}), ("", None), ("bad", {"id": 2, "review": "bad"})]
 
 
 def test_jsonl_bad_line_names_line_and_column(tmp_path):
@@ -96,33 +98,80 @@ def test_one_line_flattens_tabs_and_newlines():
     assert one_line("a\tb\nc  d\r\n") == "a b c d"
 
 
-def test_jsonl_record_keeps_fields_and_renames_clashes():
-    record = jsonl_record(Review("good", {"id": 3, "label": "negative", "probability": 1}), "positive", 0.12345678)
-    assert record == {"id": 3, "input_label": "negative", "input_probability": 1, "label": "positive",
-                      "probability": 0.123457}  # fmt: skip
+def test_record_keeps_fields_and_renames_clashes():
+    record = record_of(Review("good", {"id": 3, "label": "negative", "score": 1}), prediction(0.12345678, 0.5))
+    assert record == {"id": 3, "input_label": "negative", "input_score": 1, "label": "negative",
+                      "probability": 0.1235, "score": 0.8765}  # fmt: skip
 
 
-def test_jsonl_record_of_plain_text():
-    assert jsonl_record(Review("good"), "negative", 0.25) == {"text": "good", "label": "negative", "probability": 0.25}
+def test_record_of_plain_text():
+    assert record_of(Review("good"), prediction(0.75, 0.5)) == {
+        "text": "good", "label": "positive", "probability": 0.75, "score": 0.75}
+
+
+def test_score_is_of_the_label_given_even_with_another_threshold():
+    assert prediction(0.3, 0.2) == prediction(0.3, 0.2)
+    assert (prediction(0.3, 0.2).label, prediction(0.3, 0.2).score) == ("positive", 0.3)
+    assert (prediction(0.3, 0.5).label, round(prediction(0.3, 0.5).score, 6)) == ("negative", 0.7)
+    assert prediction(None, 0.5).label is None
+
+
+@pytest.mark.parametrize(
+    ("form", "header", "expected"),
+    [("tsv", False, "positive\t0.9000\t0.9000\ta, b c\n\t\t\t\n"),
+     ("tsv", True, "label\tprobability\tscore\ttext\npositive\t0.9000\t0.9000\ta, b c\n\t\t\t\n"),
+     ("csv", False, 'label,probability,score,text\npositive,0.9000,0.9000,"a, b\tc"\n,,,\n')],
+)  # fmt: skip
+def test_writer_formats_of_plain_text(form, header, expected):
+    stream = io.StringIO()
+    Writer(form, 0.5, stream, header=header).write([(Review("a, b\tc"), 0.9), (Review(""), None)])
+    assert stream.getvalue() == expected
 
 
 @pytest.mark.parametrize(
     ("form", "expected"),
-    [("tsv", "positive\t0.9000\ta, b c\nnegative\t0.1000\t\n"),
-     ("csv", 'label,probability,text\npositive,0.9000,"a, b\tc"\nnegative,0.1000,\n')],
+    [("csv", 'id,review,stars,input_label,label,probability,score\n7,"good, really",5,x,positive,0.9000,0.9000\n'
+             '8,,,,,,\n'),
+     ("tsv", "id\treview\tstars\tinput_label\tlabel\tprobability\tscore\n7\tgood, really\t5\tx\tpositive\t0.9000\t0.9000\n"
+             "8\t\t\t\t\t\t\n")],
 )  # fmt: skip
-def test_writer_formats(form, expected):
+def test_writer_keeps_input_columns_in_order_then_ours(form, expected):
     stream = io.StringIO()
-    Writer(form, 0.5, stream).write([(Review("a, b\tc"), 0.9), (Review(""), 0.1)])
+    writer = Writer(form, 0.5, stream, header=True)
+    writer.write([(Review("good, really", {"id": 7, "review": "good, really", "stars": 5, "label": "x"}), 0.9)])
+    writer.write([(Review("", {"id": 8, "review": None}), None)])  # the first chunk's columns; missing is empty
     assert stream.getvalue() == expected
+
+
+def test_writer_table_prints_one_header_across_chunks():
+    stream = io.StringIO()
+    writer = Writer("table", 0.5, stream)
+    writer.write([(Review("great taste"), 0.9)])
+    writer.write([(Review(""), None)])
+    lines = stream.getvalue().splitlines()
+    assert sum("P(positive)" in line for line in lines) == 1
+    assert "0.9000" in stream.getvalue() and "not scored" in stream.getvalue()
+    assert len({len(line) for line in lines}) == 1  # every row as wide as the header: one table
 
 
 def test_writer_jsonl_unicode_not_escaped():
     stream = io.StringIO()
-    Writer("jsonl", 0.5, stream).write([(Review("très bon 👍"), 0.75)])
-    line = stream.getvalue()
-    assert "très bon 👍" in line
-    assert json.loads(line) == {"text": "très bon 👍", "label": "positive", "probability": 0.75}
+    Writer("jsonl", 0.5, stream).write([(Review("très bon 👍"), 0.75), (Review("  "), None)])
+    first, second = stream.getvalue().splitlines()
+    assert "très bon 👍" in first
+    assert json.loads(first) == {"text": "très bon 👍", "label": "positive", "probability": 0.75, "score": 0.75}
+    assert json.loads(second) == {"text": "  ", "label": None, "probability": None, "score": None}
+
+
+def test_unscored_note_counts_empty_and_unknown():
+    unscored = Unscored()
+    unscored.add(["good", "", "  ", "qqq"], [0.9, None, None, None])
+    unscored.add(["bad"] + ["zz"] * 6, [0.1] + [None] * 6)
+    assert unscored.note() == (
+        "Note: 9 of 11 reviews not scored, their label, probability and score left empty: 2 empty (reviews 2, 3), "
+        "7 with no word the model knows (reviews 4, 6, 7, 8, 9 and 2 more)."
+    )
+    assert Unscored().note() is None
 
 
 @pytest.mark.parametrize(

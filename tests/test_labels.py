@@ -7,7 +7,7 @@ from reviewcli.labels import detect_scheme, map_label, map_labels
 
 
 def mapped(values):
-    return map_labels(values, source="reviews.csv", column="label")[0]
+    return map_labels(values, source="reviews.csv", column="label").labels
 
 
 @pytest.mark.parametrize("values", [["positive", "negative"], ["Positive", "NEGATIVE"], [" pos ", "Neg"]])
@@ -31,9 +31,10 @@ def test_true_false_words(values):
 
 
 def test_stars_one_to_five():
-    values, scheme = map_labels([1, 2, 3, 4, 5], source="s", column="rating")
-    assert scheme == "stars"
-    assert values == [0, 0, None, 1, 1]
+    mapped_column = map_labels([1, 2, 3, 4, 5], source="s", column="rating")
+    assert mapped_column.scheme == "stars"
+    assert mapped_column.labels == [0, 0, None, 1, 1]
+    assert mapped_column.meaning == "1, 2 → negative, 4, 5 → positive, 3 → left out"
 
 
 def test_stars_as_strings():
@@ -72,8 +73,7 @@ def test_unknown_word_raises_value_error():
 
 
 def test_rating_column_of_only_one_star_reviews_is_negative():
-    values, _ = map_labels([1, 1, 1], source="ones.csv", column="rating")
-    assert values == [0, 0, 0]
+    assert map_labels([1, 1, 1], source="ones.csv", column="rating").labels == [0, 0, 0]
 
 
 # Found by tests/test_fuzz.py
@@ -92,9 +92,9 @@ def test_blank_label_is_a_missing_label(blank):
 
 
 def test_ones_and_twos_are_classes_except_in_a_rating_column():
-    assert map_labels([1, 2, 2], source="s", column="label") == ([0, 1, 1], "polarity")
-    assert map_labels(["2", "1"], source="s", column="__label__") == ([1, 0], "polarity")
-    assert map_labels([1, 2], source="s", column="stars") == ([0, 0], "stars")
+    assert map_labels([1, 2, 2], source="s", column="label")[:2] == ([0, 1, 1], "polarity")
+    assert map_labels(["2", "1"], source="s", column="__label__")[:2] == ([1, 0], "polarity")
+    assert map_labels([1, 2], source="s", column="stars")[:2] == ([0, 0], "stars")
 
 
 def test_error_blames_the_value_that_no_scheme_reads():

@@ -36,14 +36,16 @@ def test_evaluate_accuracy_and_macro_f1():
     result = evaluate(LABELS, PROBS)
     assert result["accuracy"] == pytest.approx(5 / 7)
     assert result["macro_f1"] == pytest.approx((2 / 3 + 3 / 4) / 2)
-    assert result["confusion_matrix"] == [[3, 1], [1, 2]]
+    assert result["confusion_matrix"] == {
+        "rows": "true", "columns": "predicted", "labels": ["negative", "positive"], "matrix": [[3, 1], [1, 2]]
+    }  # fmt: skip
     assert result["n"] == 7
     assert set(result) >= {"accuracy", "macro_f1", "roc_auc", "per_class", "confusion_matrix", "n"}
 
 
 def test_threshold_is_inclusive():
     assert accuracy([1, 0], [0.5, 0.49]) == 1.0
-    assert evaluate([1, 0], [0.7, 0.6], threshold=0.65)["confusion_matrix"] == [[1, 0], [0, 1]]
+    assert evaluate([1, 0], [0.7, 0.6], threshold=0.65)["confusion_matrix"]["matrix"] == [[1, 0], [0, 1]]
 
 
 def test_roc_auc_with_ties_by_hand():

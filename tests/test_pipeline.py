@@ -15,13 +15,16 @@ def test_stdin_lines_in_order_one_output_line_each(tiny_model):
     assert lines[-1] == ""  # output ends with a newline
     rows = [line.split("\t") for line in lines[:-1]]
     assert len(rows) == 5
-    assert all(len(row) == 3 for row in rows)
-    assert [row[2] for row in rows] == EXPECTED_TEXTS
-    assert all(row[0] in ("positive", "negative") for row in rows)
-    assert all(0.0 <= float(row[1]) <= 1.0 for row in rows)
-    # empty, whitespace-only and all-unknown reviews are the same single <unk> token
-    assert rows[2][:2] == rows[3][:2] == rows[4][:2]
-    assert done.stderr == b""
+    assert all(len(row) == 4 for row in rows)
+    assert [row[3] for row in rows] == EXPECTED_TEXTS
+    assert all(row[0] in ("positive", "negative") for row in rows[:2])
+    assert all(0.0 <= float(row[1]) <= 1.0 and float(row[2]) >= 0.5 for row in rows[:2])
+    # empty, whitespace-only and all-unknown reviews are marked, not given a confident-looking label
+    assert [row[:3] for row in rows[2:]] == [["", "", ""]] * 3
+    assert done.stderr.decode("utf-8") == (
+        "Note: 3 of 5 reviews not scored, their label, probability and score left empty: 2 empty (reviews 3, 4), "
+        "1 with no word the model knows (review 5).\n"
+    )
 
 
 def test_stdin_jsonl(tiny_model):
@@ -29,12 +32,15 @@ def test_stdin_jsonl(tiny_model):
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert [r["text"] for r in records] == ["great taste", "soggy and stale, never again", "", "   ", "qqqzzz"]
-    assert all(r["label"] in ("positive", "negative") and 0.0 <= r["probability"] <= 1.0 for r in records)
-    assert done.stderr == b""
+    assert all(r["label"] in ("positive", "negative") and 0.0 <= r["probability"] <= 1.0 for r in records[:2])
+    assert all(r["score"] == (r["probability"] if r["label"] == "positive" else round(1 - r["probability"], 4))
+               for r in records[:2])  # fmt: skip
+    assert [(r["label"], r["probability"], r["score"]) for r in records[2:]] == [(None, None, None)] * 3
+    assert done.stderr.startswith(b"Note: 3 of 5 reviews not scored")
 
 
 def test_stdin_non_utf8_warns_once_on_stderr(tiny_model):
-    done = run_cli(["predict", "-", "--model", tiny_model], input=b"good\ncaf\xe9 \xff\nbad\n")
+    done = run_cli(["predict", "-", "--model", tiny_model], input=b"good\ngood caf\xe9 \xff\nbad\n")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 3
     assert done.stderr.decode("utf-8") == (
