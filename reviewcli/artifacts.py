@@ -1,5 +1,6 @@
 """Model directories: config.json + vocab.json + model.safetensors, written atomically, read without pickle."""
 
+import contextlib
 import json
 import os
 import platform
@@ -251,9 +252,24 @@ def expected_weights(model_config: ModelConfig, prefixes: tuple[str, ...] | None
 
     from reviewcli.model import SentimentModel
 
-    with torch.device("meta"):
+    with torch.device("meta"), unit_normal_skipped():
         state = SentimentModel(model_config).state_dict()
     return {name: tensor for name, tensor in state.items() if prefixes is None or name.startswith(prefixes)}
+
+
+@contextlib.contextmanager
+def unit_normal_skipped():
+    """nn.init.normal_ does nothing inside: on a meta tensor it runs PyTorch's Python reference
+    ops, whose first use imports torch._dynamo, 2 s of every `predict` (PyTorch 2.13). Meta tensors
+    hold no values, so skipping it changes nothing but the time."""
+    from torch.nn import init
+
+    normal = init.normal_
+    init.normal_ = lambda tensor, *args, **kwargs: tensor
+    try:
+        yield
+    finally:
+        init.normal_ = normal
 
 
 def read_weights(directory: Path, expected: dict, prefixes: tuple[str, ...] | None = None) -> dict:

@@ -54,3 +54,17 @@ def test_python_m_help():
     for command in ("train", "evaluate", "predict"):
         assert command in out
     assert done.stderr == b""
+
+
+def test_predict_imports_no_compiler_or_data_library(tiny_model):
+    """Building a model on the meta device to check its files once imported torch._dynamo (2 s of
+    every predict); predict needs neither it nor datasets, pyspark or optuna."""
+    probe = (
+        "import sys\nfrom reviewcli.cli import app\n"
+        "try:\n    app(['predict', 'great taste', '-m', sys.argv[1]], prog_name='reviewcli')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('torch._dynamo', 'datasets', 'pyspark', 'optuna') if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(tiny_model)], capture_output=True, cwd=ROOT, timeout=120)
+    assert done.stdout.decode().startswith(("positive\t", "negative\t")), done.stderr
+    assert done.stderr.decode().strip() == "[]"
