@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, invoke, run_cli, write_jsonl
+from conftest import ROOT, invoke, write_jsonl
 
 ROWS = [{"id": 1, "review": "great taste", "stars": 5}, {"id": 2, "review": "", "stars": 1},
         {"id": 3, "review": "never again, awful", "stars": 1}]  # fmt: skip
