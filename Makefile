@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch, installed before the project so pip keeps it (no multi-GB CUDA download).
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test install model clean
+.PHONY: demo test install model vectors encoder clean
 
 $(BIN)/reviewcli: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: install
 # Reproduces models/default (the shipped model) from ../shared/data; see README.
 model: install
 	$(BIN)/python bench/train_default.py
+
+# Reproduces models/vectors (the shipped word vectors) from ../shared/data/vectors; seconds.
+vectors: install
+	$(BIN)/python -c "from reviewcli import wordtable; print(wordtable.build('../shared/data/vectors/spacy-en-md-300d', 'models/vectors'))"
+
+# Reproduces models/encoder (the shipped pretrained encoder), in two resumable stages; about an hour on one core.
+encoder: install
+	$(BIN)/python bench/pretrain_encoder.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

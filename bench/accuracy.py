@@ -3,20 +3,19 @@
     .venv/bin/python bench/accuracy.py                      # everything: hours on 2 cores (IMDB most)
     .venv/bin/python bench/accuracy.py --datasets cr,mr     # some datasets
     .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
-    .venv/bin/python bench/accuracy.py --encoder DIR        # the pretrained row fine-tunes DIR (no pretraining)
     .venv/bin/python bench/accuracy.py --table-only         # the table of what is stored, running nothing
-    .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli-gru --only-seed 14  # one run of one seed
+    .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli --only-seed 14  # one run of one seed
 
 Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
 Reads every folder of ../shared/data with train.jsonl and test.jsonl. Validation, wherever a system
 uses one, is dev.jsonl if the folder has it, else held out of train; never the test split.
 
 Systems, each trained on the folder's train split and scored on its test split:
-- reviewcli gru / lstm: `reviewcli train FOLDER --cell C --seed S --quiet` with default settings
-  (no per-dataset tuning), then `reviewcli evaluate FOLDER/test.jsonl`; seeds 13, 14, 15.
-- reviewcli --init: the same, fine-tuning an LSTM encoder that `reviewcli pretrain` trained on
-  unlabeled product reviews (pretraining_corpus: never a test split, nor any review that occurs in
-  one); pretrained once per reviewcli version into bench/results, or taken from --encoder.
+- reviewcli: `reviewcli train FOLDER --seed S --quiet`, no other flag: the shipped word vectors and
+  pretrained encoder, default settings (no per-dataset tuning), then `reviewcli evaluate
+  FOLDER/test.jsonl`; seeds 13, 14, 15.
+- reviewcli --from-scratch: the same with `--from-scratch` (random embedding and encoder), the
+  path every model took before the shipped knowledge, to show what it gains.
 - TF-IDF + LR: scikit-learn TfidfVectorizer(word 1-2-grams, sublinear tf) + LogisticRegression,
   C of 1, 10, 100 chosen on validation, then refitted on all of train; deterministic, so one run.
 - fastText: train_supervised(wordNgrams=2, lr 0.1) on lower-cased text, 5, 25 or 50 epochs chosen on
@@ -51,25 +50,22 @@ SEEDS = (13, 14, 15)
 TFIDF_C = (1.0, 10.0, 100.0)  # chosen per dataset on validation
 FASTTEXT_EPOCHS = (5, 25, 50)  # chosen per dataset on validation
 QUICK_TRAIN, QUICK_TEST = 4_000, 2_000
-SYSTEMS = ("reviewcli-gru", "reviewcli-lstm", "reviewcli-lstm-pretrained", "tfidf-lr", "fasttext", "vader")
+SYSTEMS = ("reviewcli", "reviewcli-from-scratch", "tfidf-lr", "fasttext", "vader")
+OPTIONS = {"reviewcli": [], "reviewcli-from-scratch": ["--from-scratch"]}
 NAMES = {
-    "reviewcli-gru": "reviewcli `--cell gru`",
-    "reviewcli-lstm": "reviewcli `--cell lstm`",
-    "reviewcli-lstm-pretrained": "reviewcli `--init` pretrained LSTM",
+    "reviewcli": "reviewcli (default: shipped vectors and encoder)",
+    "reviewcli-from-scratch": "reviewcli `--from-scratch`",
     "tfidf-lr": "TF-IDF + LR",
     "fasttext": "fastText (bigrams)",
     "vader": "VADER (lexicon)",
 }
-# Unlabeled text for the pretrained row: the shipped model's training sets (product reviews).
-PRETRAIN_ON = ("amazon-multidomain", "fdu-mtl-amazon", "cr")
-PRETRAIN_OPTIONS = ["--cell", "lstm", "--epochs", "2", "--quiet"]
 ORDER = ("amazon-multidomain", "fdu-mtl-amazon", "imdb", "cr", "mr", "sst2")
 # Kim 2014, "Convolutional Neural Networks for Sentence Classification", Table 2 (10-fold CV for CR/MR).
 PUBLISHED = {
     "Kim 2014 CNN-rand (published)": {"cr": 79.8, "mr": 76.1, "sst2": 82.7},
     "Kim 2014 CNN-multichannel, word2vec (published)": {"cr": 85.0, "mr": 81.1, "sst2": 88.1},
 }
-TARGETS = {"amazon-multidomain": 90.0, "fdu-mtl-amazon": 92.0, "imdb": 92.0, "cr": 85.0, "mr": 80.0, "sst2": 86.0}
+TARGETS = {"amazon-multidomain": 88.0, "fdu-mtl-amazon": 91.5, "imdb": 92.0, "cr": 84.0, "mr": 80.5, "sst2": 84.0}
 
 
 def log(message: str) -> None:
@@ -226,34 +222,9 @@ def run_vader(folder: Path, seed: int, workdir: Path) -> dict:
     return {**scores(test_labels, predicted), "train_seconds": 0.0}
 
 
-def pretraining_corpus(out: Path) -> Path:
-    """The product-review text of ../shared/data for `reviewcli pretrain`: the train splits of
-    PRETRAIN_ON and fdu-mtl-amazon/unlabeled.jsonl, one review a line, without labels, and without
-    any review that also occurs in any test split (the sources repeat some reviews across sets)."""
-    held_out = {r["text"] for folder in dataset_folders(None) for r in read_jsonl(folder / "test.jsonl")}
-    files = [SHARED / name / "train.jsonl" for name in PRETRAIN_ON] + [SHARED / "fdu-mtl-amazon" / "unlabeled.jsonl"]
-    texts = [r["text"] for file in files for r in read_jsonl(file) if r["text"] not in held_out]
-    out.write_text("".join(" ".join(text.split()) + "\n" for text in texts), encoding="utf-8")
-    return out
-
-
-def pretrained_encoder(version: str, workdir: Path) -> Path:
-    """`reviewcli pretrain` on pretraining_corpus with PRETRAIN_OPTIONS; kept in bench/results and
-    reused while the reviewcli sources are unchanged."""
-    out = RESULTS / f"pretrained-{version}"
-    if not (out / "config.json").exists():
-        log(f"pretraining the encoder: {' '.join(PRETRAIN_OPTIONS)}")
-        corpus = pretraining_corpus(workdir / "corpus.txt")
-        command = [str(ROOT / ".venv" / "bin" / "reviewcli"), "pretrain", str(corpus), *PRETRAIN_OPTIONS, "--out", str(out)]
-        subprocess.run(command, check=True)
-    return out
-
-
-def run(system: str, folder: Path, seed: int, workdir: Path, encoder: Path | None) -> dict:
-    if system == "reviewcli-lstm-pretrained":
-        return run_reviewcli(folder, system, ["--init", str(encoder)], seed, workdir)
-    if system.startswith("reviewcli-"):
-        return run_reviewcli(folder, system, ["--cell", system.removeprefix("reviewcli-")], seed, workdir)
+def run(system: str, folder: Path, seed: int, workdir: Path) -> dict:
+    if system in OPTIONS:
+        return run_reviewcli(folder, system, OPTIONS[system], seed, workdir)
     return {"tfidf-lr": run_tfidf, "fasttext": run_fasttext, "vader": run_vader}[system](folder, seed, workdir)
 
 
@@ -265,40 +236,18 @@ def seeds_of(system: str, seeds: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def code_version() -> str:
-    """Hash of reviewcli/*.py and the default settings they hold: a change re-runs reviewcli rows."""
+    """Hash of reviewcli/*.py (and the default settings they hold) and of the shipped vectors and
+    encoder: a change to any re-runs the reviewcli rows."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "reviewcli").glob("*.py")):
+    shipped = [p for name in ("vectors", "encoder") for p in sorted((ROOT / "models" / name).glob("*")) if p.is_file()]
+    for path in [*sorted((ROOT / "reviewcli").glob("*.py")), *shipped]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def key(dataset: str, system: str, seed: int, mode: str, version: str, encoder_tag: str = "") -> str:
-    code = version if system.startswith("reviewcli-") else "-"
-    if system == "reviewcli-lstm-pretrained":
-        code += f"+{encoder_tag}"
+def key(dataset: str, system: str, seed: int, mode: str, version: str) -> str:
+    code = version if system in OPTIONS else "-"
     return f"{dataset}|{system}|{seed}|{mode}|{code}"
-
-
-def weights_tag(encoder: Path | None) -> str:
-    """Which pretrained encoder: a hash of its weights."""
-    if encoder is None:
-        return ""
-    return hashlib.sha256((encoder / "model.safetensors").read_bytes()).hexdigest()[:12]
-
-
-def describe_encoder(encoder: Path | None) -> list[str]:
-    if encoder is None:
-        return []
-    config = json.loads((encoder / "config.json").read_text(encoding="utf-8"))
-    data, model = config["data"], config["model"]
-    return [
-        f"Pretrained row: `reviewcli train FOLDER --init ENCODER --seed S`, ENCODER = `reviewcli pretrain` output "
-        f"({model['cell']}, embedding {model['embedding_dim']}, hidden {model['hidden']}, "
-        f"{len(config['history'])} epochs over {data['reviews']:,} unlabeled product reviews, {data['tokens']:,} tokens: "
-        f"the train splits of {', '.join(PRETRAIN_ON)} and fdu-mtl-amazon/unlabeled.jsonl, minus every review that "
-        f"occurs in a test split; weights {weights_tag(encoder)}).",
-        "",
-    ]
 
 
 def load_store() -> dict[str, dict]:
@@ -331,7 +280,7 @@ def summary_table(results: dict, datasets: list[str], systems: list[str]) -> lis
         lines.append(f"| {NAMES[system]} | " + " | ".join(cells) + " |")
     for name, figures in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(f"{figures[d]:.1f}" if d in figures else "–" for d in datasets) + " |")
-    lines.append("| target (issue 3) | " + " | ".join(f"≥ {TARGETS[d]:.1f}" if d in TARGETS else "–" for d in datasets) + " |")
+    lines.append("| target (issue 13) | " + " | ".join(f"≥ {TARGETS[d]:.1f}" if d in TARGETS else "–" for d in datasets) + " |")
     return lines
 
 
@@ -351,13 +300,12 @@ def detail_table(results: dict, datasets: list[str], systems: list[str]) -> list
     return lines
 
 
-def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds, encoder) -> str:
+def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds) -> str:
     results: dict[tuple[str, str], list[dict]] = {}
-    tag = weights_tag(encoder)
     for dataset in datasets:
         for system in systems:
             for seed in seeds_of(system, seeds):
-                record = store.get(key(dataset, system, seed, mode, version, tag))
+                record = store.get(key(dataset, system, seed, mode, version))
                 if record:
                     results.setdefault((dataset, system), []).append(record)
     header = [
@@ -367,7 +315,6 @@ def report(store: dict, datasets: list[str], systems: list[str], mode: str, vers
         f"{', '.join(map(str, seeds))} where a system has randomness. Command: `.venv/bin/python bench/accuracy.py"
         f"{' --quick' if mode == 'quick' else ''}`.",
         "",
-        *describe_encoder(encoder),
     ]
     return "\n".join([*header, *summary_table(results, datasets, systems), "", *detail_table(results, datasets, systems)]) + "\n"
 
@@ -382,7 +329,6 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 seed; train ≤ 4,000, test ≤ 2,000 reviews")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
     parser.add_argument("--only-seed", type=int, help="run just this one of the seeds, to split a system over processes")
-    parser.add_argument("--encoder", type=Path, help="reuse this `reviewcli pretrain` output instead of pretraining")
     parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of stored results")
     args = parser.parse_args()
     args.datasets = args.datasets.split(",") if args.datasets else None
@@ -395,14 +341,6 @@ def parse_arguments() -> argparse.Namespace:
     return args
 
 
-def stored_encoder(given: Path | None, version: str) -> Path | None:
-    """--table-only: the encoder whose pretrained rows to show, only if it is there (nothing is pretrained)."""
-    for encoder in (given, RESULTS / f"pretrained-{version}"):
-        if encoder is not None and (encoder / "model.safetensors").is_file() and (encoder / "config.json").is_file():
-            return encoder
-    return None
-
-
 def table_only(args: argparse.Namespace) -> None:
     """The table of the stored results of the current code, running nothing and reading no dataset."""
     store = load_store()
@@ -412,8 +350,7 @@ def table_only(args: argparse.Namespace) -> None:
     mode, version = ("quick" if args.quick else "full"), code_version()
     stored = {record_key.split("|")[0] for record_key in store}
     every = sorted(stored, key=lambda name: (ORDER.index(name) if name in ORDER else len(ORDER), name))
-    encoder = stored_encoder(args.encoder, version)
-    table = report(store, every, args.systems, mode, version, args.seeds, encoder)
+    table = report(store, every, args.systems, mode, version, args.seeds)
     print(table)
     out = RESULTS / ("accuracy-quick.md" if args.quick else "accuracy.md")
     out.write_text(table, encoding="utf-8")
@@ -429,24 +366,20 @@ def main() -> None:
     store = load_store()
     with tempfile.TemporaryDirectory(prefix="reviewcli-accuracy-") as temporary:
         workdir = Path(temporary)
-        encoder = None
-        if "reviewcli-lstm-pretrained" in args.systems:
-            encoder = args.encoder or pretrained_encoder(version, workdir)
-        tag = weights_tag(encoder)
         for folder in folders:
             data = capped_copy(folder, workdir) if args.quick else folder
             for system in args.systems:
                 for seed in seeds_of(system, args.seeds):
-                    record_key = key(folder.name, system, seed, mode, version, tag)
+                    record_key = key(folder.name, system, seed, mode, version)
                     if record_key in store or args.only_seed not in (None, seed):
                         continue
                     log(f"{folder.name}: {system}, seed {seed}")
-                    record = {"key": record_key, **run(system, data, seed, workdir, encoder)}
+                    record = {"key": record_key, **run(system, data, seed, workdir)}
                     log(f"   accuracy {record['accuracy']:.2f}, {record['train_seconds']:.0f} s")
                     remember(record)
                     store[record_key] = record
     every = [folder.name for folder in dataset_folders(None)]  # results stored by earlier runs show too
-    table = report(store, every, args.systems, mode, version, args.seeds, encoder)
+    table = report(store, every, args.systems, mode, version, args.seeds)
     print(table)
     out = RESULTS / ("accuracy-quick.md" if args.quick else "accuracy.md")
     out.write_text(table, encoding="utf-8")

@@ -22,6 +22,7 @@ ENV_VARIABLE = "REVIEWCLI_MODEL"
 ENCODER_KIND = "pretrained-encoder"  # config.json "kind" of `reviewcli pretrain` output
 SENTIMENT_KIND = "sentiment"
 ENCODER_PREFIXES = ("embedding.", "encoder.")  # the weights `train --init` takes over
+TABLE_EMBEDDING = "vector table"  # config.json data.embedding of an encoder that read words through the shipped vectors
 # Caps on JSON files read before anything is known about them; real ones are kilobytes (config.json)
 # and ~20 bytes a token (vocab.json), so only a damaged or hostile file comes near.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -196,11 +197,14 @@ def load(directory: Path):
 
 
 def load_encoder(directory: Path):
-    """-> (ModelConfig, vocab, weights of the embedding and encoder) of a pretrained encoder or of
-    any sentiment model, for `train --init`."""
+    """-> (ModelConfig, vocab, weights of the embedding and encoder, whether it read words through
+    the shipped vectors) of a pretrained encoder or of any sentiment model, for `train --init`.
+    An encoder over the vectors has no embedding of its own: its weights are the encoder's alone."""
     directory = Path(directory)
-    _, model_config, vocab, weights = read_parts(directory, ENCODER_PREFIXES)
-    return model_config, vocab, weights
+    data = read_config(directory).get("data")
+    table_based = isinstance(data, dict) and data.get("embedding") == TABLE_EMBEDDING
+    _, model_config, vocab, weights = read_parts(directory, ("encoder.",) if table_based else ENCODER_PREFIXES)
+    return model_config, vocab, weights, table_based
 
 
 def read_parts(directory: Path, prefixes: tuple[str, ...] | None = None):

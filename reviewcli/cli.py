@@ -205,12 +205,17 @@ def train(
         typer.Argument(metavar="DATA", help="Files, folders (train/validation/test files), Hugging Face dataset names (hf:NAME "
                        "skips the local check), or - for standard input. Default: the project's data/ folder.", show_default=False),
     ] = None,
-    cell: Annotated[Optional[Cell], typer.Option(case_sensitive=False, help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline). Default: gru, or the --init model's.", rich_help_panel="Model", show_default=False)] = None,
+    cell: Annotated[Optional[Cell], typer.Option(case_sensitive=False, help="Recurrent cell: gru, lstm, or rnn (plain Elman baseline). Default: lstm (the shipped encoder's), or the --init model's. Another cell starts its encoder from random weights.", rich_help_panel="Model", show_default=False)] = None,
     embedding_dim: Annotated[
         Optional[int],
-        typer.Option(min=1, metavar="N", help="Size of the word embeddings. Default: 128, or the dimension of --vectors.",
+        typer.Option(min=1, metavar="N", help="Size of the word embeddings. Default: 300, the shipped vectors'; the dimension of --vectors; 128 with --from-scratch. Another size trains from scratch.",
                      rich_help_panel="Model", show_default=False),
     ] = None,
+    from_scratch: Annotated[
+        bool,
+        typer.Option("--from-scratch", help="Start from random weights, not from the shipped word vectors and pretrained encoder.",
+                     rich_help_panel="Model"),
+    ] = False,
     vectors: Annotated[
         Optional[Path],
         typer.Option(metavar="FILE", help="Pretrained word vectors (word2vec or GloVe text, .gz too) to start the embeddings from.",
@@ -274,7 +279,7 @@ def train(
         list(data or []), columns=columns, model_options=model_options,
         config=config, out=out, reporter=reporter, vectors=vectors, init=init, gradual=gradual,
         new_words=new_words, force=force, resume=resume, command=resume_command(context),
-        stdin_format=value_of(input_format),
+        stdin_format=value_of(input_format), from_scratch=from_scratch,
     )  # fmt: skip
     reporter.finish(summary)
 
@@ -320,6 +325,12 @@ def given_options(**options) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
+def explicit_options(context: typer.Context, options: dict) -> dict:
+    """Those of options typed on the command line, not defaults."""
+    typed = (name for name in options if getattr(context.get_parameter_source(name), "name", None) == "COMMANDLINE")
+    return {name: options[name] for name in typed}
+
+
 PRETRAIN_EXAMPLES = examples(
     "reviewcli pretrain unlabeled.txt --cell lstm --out models/pretrained",
     "reviewcli pretrain reviews/ --epochs 3 --out models/pretrained --resume",
@@ -337,7 +348,9 @@ def pretrain(
                        show_default=False),
     ],
     cell: Annotated[Cell, typer.Option(case_sensitive=False, help="Recurrent cell of the encoder.", rich_help_panel="Model")] = Cell.gru,
-    embedding_dim: Annotated[int, typer.Option(min=1, metavar="N", help="Size of the word embeddings.", rich_help_panel="Model")] = 128,
+    init: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Go on from this pretrained encoder (an earlier stage: general text first, then reviews); its architecture is kept.", rich_help_panel="Model", show_default=False)] = None,
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Learn an embedding instead of reading words through the shipped 300-dimensional vectors (held fixed, not saved).", rich_help_panel="Model")] = False,
+    embedding_dim: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Size of the word embeddings. Default: 300, the shipped vectors'; 128 with --from-scratch.", rich_help_panel="Model", show_default=False)] = None,
     hidden: Annotated[int, typer.Option(min=1, metavar="N", help="Hidden units per direction.", rich_help_panel="Model")] = 128,
     layers: Annotated[int, typer.Option(min=1, metavar="N", help="Stacked recurrent layers.", rich_help_panel="Model")] = 1,
     bidirectional: Annotated[bool, typer.Option(help="Train a backward language model too.", rich_help_panel="Model")] = True,
@@ -348,6 +361,7 @@ def pretrain(
     max_length: Annotated[int, typer.Option(min=2, metavar="TOKENS", help="Tokens kept per review (start and end); 2 or more, as each word predicts its neighbour.", rich_help_panel="Data")] = 400,
     min_freq: MinFreq = 3,
     max_vocab: MaxVocab = 30000,
+    max_tokens: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Read no more text than this many tokens (files in order). Default: all.", rich_help_panel="Data", show_default=False)] = None,
     seed: Annotated[int, typer.Option(metavar="N", help="Same seed and text give the same encoder on the CPU.", rich_help_panel="Training")] = 13,
     device: DeviceOption = Device.auto,
     text_column: TextColumn = None,
@@ -368,14 +382,16 @@ def pretrain(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed, device=device.value,
         min_freq=min_freq, max_vocab=max_vocab, adversarial=0.0,
     )  # fmt: skip; the language model trains without adversarial steps
-    model_options = dict(
-        cell=cell.value, embedding_dim=embedding_dim, hidden=hidden, layers=layers, bidirectional=bidirectional,
-        dropout=dropout,
-    )  # fmt: skip
+    model_options = dict(cell=cell.value, hidden=hidden, layers=layers, bidirectional=bidirectional, dropout=dropout)
+    if embedding_dim is not None or from_scratch:
+        model_options["embedding_dim"] = embedding_dim or 128
+    if init is not None:  # the stage before decides the architecture
+        model_options = {"dropout": dropout, **explicit_options(context, model_options)}
     reporter = make_reporter(quiet)
     summary = commands.pretrain(
         data, text_column=text_column, model_options=model_options, config=config, out=out, reporter=reporter,
-        force=force, resume=resume, command=resume_command(context),
+        force=force, resume=resume, command=resume_command(context), table=not from_scratch, init=init,
+        max_tokens=max_tokens,
     )  # fmt: skip
     reporter.finish(summary)
 

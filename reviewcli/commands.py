@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewcli import artifacts, checkpoint, distributed, outdir, stages
-from reviewcli.config import ModelConfig, TrainConfig
+from reviewcli.config import DEFAULT_CELL, ModelConfig, TrainConfig
 from reviewcli.data import Columns, load_examples
 from reviewcli.errors import UsageError
 from reviewcli.inputs import DecodeReport, Review, Source, input_form
@@ -19,6 +19,7 @@ def train(
     sources: list[str], *, columns: Columns, model_options: dict, config: TrainConfig, out: Path | None, reporter,
     vectors: Path | None = None, init: Path | None = None, gradual: bool = False, new_words: bool = False,
     force: bool = False, resume: bool = False, command: str = "reviewcli train --resume", stdin_format: str | None = None,
+    from_scratch: bool = False,
 ) -> dict:  # fmt: skip
     """Load data, build the vocabulary from train only, fit, keep the best epoch, save. -> summary.
     stdin_format: the format of a source '-' (standard input); None: detected.
@@ -28,26 +29,40 @@ def train(
     init: a model directory (from `pretrain`, or any sentiment model) whose vocabulary, embedding and
     encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing;
     new_words: the training data's words missing from init's vocabulary join it.
+    Given none of vectors, init and from_scratch, the model starts from the shipped vectors and
+    encoder (reviewcli.shipped); from_scratch: from random weights.
     out: None for models/<cell>; force: replace a model there; resume: go on from its checkpoint;
     command: the command line that resumes this run, for the message when it is interrupted.
     Under torchrun, each worker trains on its part of every batch and rank 0 alone reports and saves."""
     parallel = distributed.from_environment()
     reporter = parallel.reporter(reporter)
-    check_fine_tuning(vectors, init, gradual, new_words)
+    check_fine_tuning(vectors, init, gradual, new_words, from_scratch)
     if vectors is not None:  # a missing or mis-sized vectors file fails before the data is read
         model_options = {**model_options, "embedding_dim": embedding_dim(vectors, model_options.get("embedding_dim"))}
     start = stages.read_init(init) if init is not None else None  # a bad --init fails before the data, too
+    table, shipped = None, None
     if start is not None:
         model_options = options_from_init(init, start.config, model_options)
+        table = table_for(start, new_words)
+    elif vectors is None and not from_scratch:
+        from reviewcli import shipped as knowledge
+
+        shipped = knowledge.plan(model_options)
+        model_options = shipped.model_options
+    model_options = {"cell": DEFAULT_CELL, **model_options}
     default_out = out is None
-    out = Path("models") / model_options.get("cell", "gru") if default_out else Path(out)
+    out = Path("models") / model_options["cell"] if default_out else Path(out)
     resume = resume or parallel.resumes(out)
     outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
     with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
+        vocab_from = start if start is not None and not start.table_based else None  # else built from the data
         data = stages.prepare_data(
-            sources, columns, config, say=reporter.message, init=start, new_words=new_words, stdin_format=stdin_format
-        )
+            sources, columns, config, say=reporter.message, init=vocab_from, new_words=new_words,
+            stdin_format=stdin_format,
+        )  # fmt: skip
+        if shipped is not None:
+            table, start = shipped.load()
         from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
         from reviewcli.model import count_parameters
         from reviewcli.objectives import Classification
@@ -56,8 +71,9 @@ def train(
         device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
         built = stages.build_model(
-            data, model_options, seed=config.seed, say=reporter.message, vectors=vectors, init=start, gradual=gradual
-        )
+            data, model_options, seed=config.seed, say=reporter.message, vectors=vectors, init=start, gradual=gradual,
+            table=table,
+        )  # fmt: skip
         model = built.model
         objective = Classification(config, device, model.config.pad_index)
         trainer = Trainer(model, objective, config, device, objective.steps(data.train), built.groups, parallel)
@@ -67,18 +83,36 @@ def train(
         run = stages.Run(out, kind, config, data.vocab, record, identity, command, saves=parallel.is_main)
         facts = {
             "data": f"{len(data.train[0]):,} train, {len(data.validation[0]):,} validation reviews",
-            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(data.vocab):,}",
+            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(data.vocab):,}"
+            + "".join(f"; {note}" for note in (shipped.notes if shipped is not None else [])),
             "device": str(device) + (f", {parallel.world} processes" if parallel.world > 1 else ""),
         }
         return conduct(run, trainer, data.train, data.validation, reporter, facts, resume=resume)
 
 
-def check_fine_tuning(vectors, init, gradual: bool, new_words: bool) -> None:
+def check_fine_tuning(vectors, init, gradual: bool, new_words: bool, from_scratch: bool = False) -> None:
     if vectors is not None and init is not None:
         raise UsageError("--vectors and --init both set the embeddings; give one of them.")
+    if from_scratch and (vectors is not None or init is not None):
+        flag = "--vectors" if vectors is not None else "--init"
+        raise UsageError(f"--from-scratch starts from random weights, {flag} from others; give one of them.")
     if init is None and (gradual or new_words):
         flag = "--gradual" if gradual else "--new-words"
         raise UsageError(f"{flag} changes how an --init model is fine-tuned; give --init DIR, or leave {flag} out.")
+
+
+def table_for(start: stages.InitModel, new_words: bool):
+    """The shipped vectors, for an --init encoder that read words through them (else None)."""
+    if not start.table_based:
+        return None
+    if new_words:
+        raise UsageError(
+            f"--new-words: {start.path} reads words through the shipped vectors, so the vocabulary is built "
+            "from the data already. Leave --new-words out."
+        )
+    from reviewcli import wordtable
+
+    return wordtable.load()
 
 
 def report_stale(lock, reporter) -> None:
@@ -141,21 +175,30 @@ def options_from_init(init: Path, init_config: ModelConfig, model_options: dict)
 def pretrain(
     sources: list[str], *, text_column: str | None, model_options: dict, config: TrainConfig, out: Path | None,
     reporter, force: bool = False, resume: bool = False, command: str = "reviewcli pretrain --resume",
+    table: bool = True, init: Path | None = None, max_tokens: int | None = None,
 ) -> dict:  # fmt: skip
     """Unlabeled reviews -> vocabulary + embedding and encoder trained as language models, saved after
-    every epoch (the best so far, by held-out loss) as a model directory of kind pretrained-encoder. -> summary."""
+    every epoch (the best so far, by held-out loss) as a model directory of kind pretrained-encoder. -> summary.
+
+    table: read words through the shipped vectors (held fixed, not saved); False: learn an embedding.
+    init: an encoder of an earlier stage to go on from (its vocabulary does not carry over: words
+    are read through the table); max_tokens: read no more text than this."""
     from reviewcli.pretraining import corpus_files, prepare_corpus
 
     parallel = distributed.from_environment()
     reporter = parallel.reporter(reporter)
     corpus_files(sources)  # missing files and test splits are refused before --out is looked at
+    vectors = load_table(model_options, reporter.message) if table else None
+    start = read_stage(init, vectors is not None) if init is not None else None
+    if start is not None:
+        model_options = options_from_init(init, start.config, model_options)
     default_out = out is None
     out = Path("models/pretrained") if default_out else Path(out)
     resume = resume or parallel.resumes(out)
     outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
     with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
-        corpus = prepare_corpus(sources, text_column, config, reporter.message)
+        corpus = prepare_corpus(sources, text_column, config, reporter.message, table=vectors, max_tokens=max_tokens)
         from reviewcli.device import keep_freed_memory, resolve_device
         from reviewcli.language_model import LanguageModel
         from reviewcli.model import count_parameters
@@ -165,10 +208,16 @@ def pretrain(
         device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
         set_seed(config.seed)
-        model = LanguageModel(ModelConfig(vocab_size=len(corpus.vocab), **model_options), corpus.counts)
+        rows = vectors.embedding_rows(corpus.vocab)[0] if vectors is not None else None
+        model_config = ModelConfig(vocab_size=len(corpus.vocab), **model_options)
+        model = LanguageModel(model_config, corpus.counts, table_rows=rows)
+        if start is not None:
+            model.load_state_dict(start.weights, strict=False)  # the encoder; output layer and bias start fresh
+            reporter.message(f"init: encoder from {init}")
+        corpus.record["init"] = stages.describe_source(init) if init is not None else None
         objective = LanguageModelling(config, device, model.config.pad_index, model.config.bidirectional)
         trainer = Trainer(model, objective, config, device, objective.steps(corpus.train), parallel=parallel)
-        identity = run_identity(config, model.config, corpus.fingerprint, {})
+        identity = run_identity(config, model.config, corpus.fingerprint, {"init": corpus.record["init"]})
         run = stages.Run(
             out, artifacts.ENCODER_KIND, config, corpus.vocab, corpus.record, identity, command, saves=parallel.is_main
         )
@@ -176,10 +225,35 @@ def pretrain(
         facts = {
             "data": f"{record['reviews']:,} reviews, {record['tokens']:,} tokens from {files(len(record['sources']))} "
             f"({record['held_out']:,} held out)",
-            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(corpus.vocab):,}",
+            "model": f"{model.config.cell}, {count_parameters(model):,} parameters, vocabulary {len(corpus.vocab):,}"
+            + (", words read through the shipped vectors" if vectors is not None else ""),
             "device": str(device) + (f", {parallel.world} processes" if parallel.world > 1 else ""),
         }
         return conduct(run, trainer, corpus.train, corpus.validation, reporter, facts, resume=resume)
+
+
+def load_table(model_options: dict, say):
+    """The shipped vectors, their size set in model_options; None (an embedding is learned) when
+    an --embedding-dim other than theirs was given."""
+    from reviewcli import wordtable
+
+    requested, dimension = model_options.get("embedding_dim"), wordtable.shipped_dimension()
+    if requested is not None and requested != dimension:
+        say(f"--embedding-dim {requested}: the shipped vectors have {dimension}; learning an embedding instead")
+        return None
+    vectors = wordtable.load()
+    model_options["embedding_dim"] = vectors.dimension
+    return vectors
+
+
+def read_stage(init: Path, table: bool) -> stages.InitModel:
+    """The encoder a pretraining stage goes on from; it must read words the way this stage does."""
+    found = stages.read_init(init)
+    if found.table_based != table:
+        how = "through the shipped vectors" if found.table_based else "with its own embedding"
+        fix = "leave out --from-scratch" if found.table_based else "add --from-scratch"
+        raise UsageError(f"--init {init}: that encoder reads words {how}; {fix} to go on from it.")
+    return found
 
 
 def compare(

@@ -3,6 +3,8 @@
 from dataclasses import asdict, dataclass, fields
 
 CELLS = ("gru", "lstm", "rnn")
+# train's cell when none is given (and no --init decides): the shipped encoder's; see README "Compare cells"
+DEFAULT_CELL = "lstm"
 # Far above any model reviewcli trains, far below what would exhaust memory by a typo or on purpose
 SIZE_CAPS = {"vocab_size": 10_000_000, "embedding_dim": 100_000, "hidden": 100_000, "layers": 64}
 

@@ -55,10 +55,16 @@ def use_bf16(precision: str, device, cell: str) -> bool:
     GRU ran slower, so it keeps fp32."""
     import torch
 
+    # a private helper (torch >= 2.3); without it, assume no AMX rather than fail
+    has_amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    if precision == "bf16" and device.type == "cpu" and cell == "lstm" and not has_amx():
+        # oneDNN has no bf16 LSTM for such chips: every call would fail deep inside torch
+        raise UsageError(
+            "--precision bf16: this CPU has no bf16 matrix units, which PyTorch's bf16 LSTM needs. "
+            "Use --precision auto or fp32."
+        )
     if precision != "auto":
         return precision == "bf16"
     if device.type == "cuda":
         return True
-    # a private helper (torch >= 2.3); without it, assume no AMX rather than fail
-    has_amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
     return cell == "lstm" and has_amx()

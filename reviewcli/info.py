@@ -35,7 +35,10 @@ def describe(directory: Path) -> dict:
             "validation_examples": data.get("validation_examples"),
             "left_out_neutral": data.get("left_out_3_stars"),
             "labels": data.get("labels"),
+            "reviews": data.get("reviews"),  # a pretrained encoder's corpus
+            "tokens": data.get("tokens"),
         },
+        "start": {"vectors": data.get("vectors"), "init": data.get("init"), "embedding": data.get("embedding")},
         "metrics": config.get("metrics"),
         "training": config.get("training"),
         "created": config.get("created"),
@@ -61,6 +64,7 @@ def table_rows(info: dict) -> list[tuple[str, str]]:
         ("vocabulary", f"{info['vocabulary_size']:,} words; reviews cut to {info['max_length']:,} tokens"),
         ("training data", ", ".join(map(str, data["sources"])) if data["sources"] else NOT_RECORDED),
         ("data size", data_size(data)),
+        ("started from", started_from(info["start"])),
         ("labels", labels(data["labels"])),
         ("validation", metrics(info["metrics"])),
         ("training", training(info["training"])),
@@ -74,10 +78,25 @@ def table_rows(info: dict) -> list[tuple[str, str]]:
 
 
 def data_size(data: dict) -> str:
+    if data["train_examples"] is None and data.get("reviews") is not None:
+        return f"{data['reviews']:,} reviews, {data.get('tokens') or 0:,} tokens"
     if data["train_examples"] is None:
         return NOT_RECORDED
     text = f"{data['train_examples']:,} train, {data['validation_examples'] or 0:,} validation reviews"
     return text + (f"; {data['left_out_neutral']:,} neutral left out" if data["left_out_neutral"] else "")
+
+
+def started_from(start: dict) -> str:
+    """Where the weights began: word vectors, an --init model, or (for an encoder) the vector table."""
+    parts = []
+    vectors = start.get("vectors")
+    if isinstance(vectors, dict):
+        parts.append(f"{vectors.get('file')}: {vectors.get('found', 0):,} of {vectors.get('words', 0):,} words")
+    if start.get("embedding") == artifacts.TABLE_EMBEDDING:
+        parts.append("words read through the shipped vectors")
+    if start.get("init"):
+        parts.append(f"encoder from {start['init']}")
+    return "; ".join(parts) or "random weights"
 
 
 def labels(recorded) -> str:

@@ -15,10 +15,15 @@ from reviewcli.model import Dropout, EmbeddedEncoder, real_steps
 
 
 class LanguageModel(EmbeddedEncoder):
-    """embedding -> Encoder -> (projection) -> tied output; parameter names match SentimentModel's."""
+    """embedding -> Encoder -> (projection) -> tied output; parameter names match SentimentModel's.
 
-    def __init__(self, config: ModelConfig, counts: list[int], negatives: int = 512):
+    table_rows: (V, E) word vectors (the shipped table's rows for the vocabulary) to read words
+    through, fixed: the encoder learns over them, and they are not saved with it."""
+
+    def __init__(self, config: ModelConfig, counts: list[int], negatives: int = 512, table_rows=None):
         super().__init__(config)
+        if table_rows is not None:
+            self.embedding = FixedEmbedding(table_rows)
         self.output_dropout = Dropout(config.dropout)
         # states live in hidden space, words in embedding space; a projection joins them when they differ
         same = config.hidden == config.embedding_dim
@@ -56,6 +61,17 @@ class LanguageModel(EmbeddedEncoder):
         loss = nn.functional.cross_entropy(logits, torch.zeros_like(targets), reduction="sum")
         correct = (logits.argmax(dim=1) == 0).sum()
         return loss, correct
+
+
+class FixedEmbedding(nn.Module):
+    """An embedding held at given rows: no gradient, and left out of the saved weights."""
+
+    def __init__(self, rows: torch.Tensor):
+        super().__init__()
+        self.register_buffer("weight", rows, persistent=False)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return nn.functional.embedding(ids, self.weight)
 
 
 def sampling_distribution(counts: list[int], pad_index: int) -> torch.Tensor:

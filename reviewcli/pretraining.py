@@ -6,10 +6,11 @@ files, and a file named like a test or validation split is refused.
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewcli.artifacts import TABLE_EMBEDDING
 from reviewcli.batching import encode_tokens
 from reviewcli.config import TrainConfig
 from reviewcli.data import plain_name
@@ -47,17 +48,28 @@ def corpus_files(sources: list[str]) -> list[Path]:
     return files
 
 
-def read_texts(files: list[Path], text_column: str | None, on_warning: Callable[[str], None]) -> list[str]:
-    """Non-empty review texts of every file: .jsonl/.csv/.tsv by column (text found by name), else lines."""
-    texts = []
+def read_texts(files: list[Path], text_column: str | None, on_warning: Callable[[str], None]) -> Iterator[str]:
+    """Non-empty review texts of every file, in order: .jsonl/.csv/.tsv by column (text found by name), else lines."""
     for file in files:
         report = DecodeReport(str(file))
         form = input_form(str(file), text_column)
-        texts += [review.text for review in read_reviews(str(file), report, text_column=text_column, form=form)
-                  if review.text.strip()]  # fmt: skip
+        for review in read_reviews(str(file), report, text_column=text_column, form=form):
+            if review.text.strip():
+                yield review.text
         if report.warning():
             on_warning(report.warning())
-    return texts
+
+
+def read_tokens(texts: Iterator[str], max_tokens: int | None) -> tuple[list[str], list[list[str]]]:
+    """(texts, their tokens), reading no further once max_tokens tokens are in (None: everything)."""
+    kept, tokens, total = [], [], 0
+    for text in texts:
+        if max_tokens is not None and total >= max_tokens:
+            break
+        kept.append(text)
+        tokens.append(tokenize(text))
+        total += len(tokens[-1])
+    return kept, tokens
 
 
 def held_out(encoded: list[list[int]], seed: int) -> tuple[list[list[int]], list[list[int]]]:
@@ -83,13 +95,17 @@ class PreparedCorpus:
         return self.record["fingerprint"]
 
 
-def prepare_corpus(sources: list[str], text_column: str | None, config: TrainConfig, say) -> PreparedCorpus:
+def prepare_corpus(
+    sources: list[str], text_column: str | None, config: TrainConfig, say, *, table=None, max_tokens: int | None = None
+) -> PreparedCorpus:
+    """table: a wordtable.VectorTable; only words it knows enter the vocabulary (the others read
+    as <unk>), as the language model reads words through it. max_tokens: read no more text."""
     files = corpus_files(sources)
-    texts = read_texts(files, text_column, say)
+    texts, tokens = read_tokens(read_texts(files, text_column, say), max_tokens)
     if not texts:
         raise DataError(f"no review text in {', '.join(map(str, files))}.")
-    tokens = [tokenize(text) for text in texts]
-    vocab = Vocabulary.build(tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
+    counted = tokens if table is None else ([t for t in review if table.knows(t)] for review in tokens)
+    vocab = Vocabulary.build(counted, min_freq=config.min_freq, max_vocab=config.max_vocab)
     encoded = [encode_tokens(review, vocab, config.max_length) for review in tokens]
     counts = [0] * len(vocab)
     for review in encoded:
@@ -102,5 +118,6 @@ def prepare_corpus(sources: list[str], text_column: str | None, config: TrainCon
     record = {
         "sources": [describe_source(f) for f in files], "reviews": len(texts), "tokens": sum(counts),
         "held_out": len(validation), "fingerprint": digest.hexdigest()[:16],
+        "embedding": TABLE_EMBEDDING if table is not None else "learned",
     }  # fmt: skip
     return PreparedCorpus(vocab, train, validation, counts, record)

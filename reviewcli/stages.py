@@ -37,6 +37,7 @@ class InitModel:
     config: ModelConfig
     vocab: Vocabulary
     weights: dict
+    table_based: bool = False  # read words through the shipped vectors: no embedding, its vocabulary unused
 
 
 def read_init(path: Path) -> InitModel:
@@ -120,9 +121,10 @@ class BuiltModel:
 
 def build_model(
     data: PreparedData, model_options: dict, *, seed: int, say: Say, vectors: Path | None = None,
-    init: InitModel | None = None, gradual: bool = False,
+    init: InitModel | None = None, gradual: bool = False, table=None,
 ) -> BuiltModel:  # fmt: skip
-    """A SentimentModel over data's vocabulary: random, from word vectors, or from an --init model."""
+    """A SentimentModel over data's vocabulary: random, from word vectors (a file, or the shipped
+    table), from an --init model, or from an encoder pretrained over the table with the table's rows."""
     from reviewcli.model import SentimentModel, with_new_words
     from reviewcli.training import fine_tuning_groups, set_seed
     from reviewcli.vectors import initialise, read_vectors
@@ -136,14 +138,31 @@ def build_model(
         initialise(model.embedding, found, data.vocab.pad_index)
         say(found.summary())
         start["vectors"] = {**found.record(), "file": describe_source(found.path)}
+    if table is not None:
+        import torch
+
+        rows, found = table.embedding_rows(data.vocab)
+        with torch.no_grad():
+            model.embedding.weight.copy_(rows)
+        words = len(data.vocab) - 2
+        say(f"vectors: {found:,} of {words:,} vocabulary words found in the shipped vectors ({table.dimension} dimensions)")
+        start["vectors"] = table.record(found, words)
     if init is not None:
         weights = with_new_words(init.weights, data.new_words) if data.new_words else init.weights
         model.load_state_dict(weights, strict=False)  # the head starts fresh
         groups = fine_tuning_groups(model) if gradual else None
         how = "; layers unfreeze one per epoch from the top" if gradual else ""
-        say(f"init: vocabulary, embedding and encoder from {init.path}{how}")
-        start["init"] = str(init.path)
+        what = "encoder" if init.table_based else "vocabulary, embedding and encoder"
+        say(f"init: {what} from {describe_init(init.path)}{how}")
+        start["init"] = describe_init(init.path)
     return BuiltModel(model, groups, start)
+
+
+def describe_init(path: Path) -> str:
+    """An --init model as config.json records it; the shipped encoder by name, not by where it is installed."""
+    from reviewcli.shipped import encoder_dir
+
+    return "shipped encoder" if Path(path) == encoder_dir() else str(path)
 
 
 @dataclass

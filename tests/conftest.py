@@ -23,7 +23,7 @@ os.environ["OMP_NUM_THREADS"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-TINY = ["--embedding-dim", "8", "--hidden", "8", "--max-vocab", "300", "--min-freq", "1", "--device", "cpu"]
+TINY = ["--cell", "gru", "--embedding-dim", "8", "--hidden", "8", "--max-vocab", "300", "--min-freq", "1", "--device", "cpu"]
 
 
 def pytest_configure(config):

@@ -361,7 +361,7 @@ def test_load_encoder_refuses_broken_encoder_weights(saved, tmp_path):
 
 def test_load_encoder_reads_only_the_encoder(saved):
     out, model = saved
-    _, vocab, weights = artifacts.load_encoder(out)
+    _, vocab, weights, _ = artifacts.load_encoder(out)
     assert sorted(weights) == sorted(k for k in model.state_dict() if k.startswith(artifacts.ENCODER_PREFIXES))
     assert all(torch.equal(weights[k], model.state_dict()[k]) for k in weights)
     assert len(vocab) == 10

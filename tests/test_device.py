@@ -75,3 +75,13 @@ def test_keep_freed_memory_takes_on_glibc_and_is_skipped_elsewhere():
 
     on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert keep_freed_memory() is on_glibc
+
+
+def test_bf16_lstm_on_a_cpu_without_bf16_units_is_a_usage_error(monkeypatch):
+    """oneDNN cannot build a bf16 LSTM there (AMD EPYC without AVX-512, torch 2.13): a clear error, not a traceback."""
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    with pytest.raises(UsageError, match="--precision auto or fp32"):
+        use_bf16("bf16", torch.device("cpu"), "lstm")
+    assert use_bf16("auto", torch.device("cpu"), "lstm") is False
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True)
+    assert use_bf16("bf16", torch.device("cpu"), "lstm") is True

@@ -174,9 +174,9 @@ def test_train_with_vectors_end_to_end(tmp_path, small_train):
     assert torch.equal(trained[vocab.pad_index], torch.zeros(8))
 
 
-def test_train_without_vectors_records_none_and_keeps_128(tmp_path, small_train):
+def test_train_from_scratch_records_no_vectors_and_keeps_128(tmp_path, small_train):
     out = tmp_path / "m"
-    result = invoke(["train", small_train, *TINY_ANY_DIM, "--epochs", "1", "--out", out, "--quiet"])
+    result = invoke(["train", small_train, *TINY_ANY_DIM, "--from-scratch", "--epochs", "1", "--out", out, "--quiet"])
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["model"]["embedding_dim"] == 128

@@ -1,0 +1,198 @@
+"""The shipped knowledge: the vector table (build, load, rows for a vocabulary), pretraining over it in
+stages, and `train` starting from it by default."""
+
+import gzip
+import json
+
+import numpy
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from conftest import DATA, invoke
+from reviewcli import shipped, wordtable
+from reviewcli.errors import ModelError
+from reviewcli.vocab import Vocabulary
+
+SMALL = ["--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
+
+
+def spacy_export(directory, vectors, keys):
+    """A folder shaped like ../shared/data/vectors/spacy-en-md-300d."""
+    directory.mkdir()
+    numpy.save(directory / "vectors.npy", numpy.array(vectors, dtype=numpy.float32))
+    with gzip.open(directory / "keys.tsv.gz", "wt", encoding="utf-8") as file:
+        file.write("".join(f"{key}\t{row}\n" for key, row in keys))
+    return directory
+
+
+def test_build_keeps_tokenizer_words_and_the_lower_case_keys_own_row(tmp_path):
+    source = spacy_export(tmp_path / "spacy", [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]],
+                          [("The", 0), ("the", 1), ("n't", 2), ("free-election", 3), ("Great", 3)])  # fmt: skip
+    summary = wordtable.build(source, tmp_path / "table")
+    assert summary == {**summary, "rows": 4, "dimension": 3, "keys": 5, "words": 3}
+    table = wordtable.load(tmp_path / "table")
+    assert table.rows == {"the": 1, "n't": 2, "great": 3}  # "free-election" is never one token
+    assert table.vectors.dtype == torch.float32 and table.vectors.shape == (4, 3)
+    assert torch.equal(table.vectors[1], torch.tensor([0.0, 1.0, 0.0]))
+
+
+def test_build_writes_the_same_bytes_twice(tmp_path):
+    source = spacy_export(tmp_path / "spacy", [[1, 2]], [("a", 0)])
+    wordtable.build(source, tmp_path / "one")
+    wordtable.build(source, tmp_path / "two")
+    for name in (wordtable.VECTORS_FILE, wordtable.WORDS_FILE):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_load_refuses_a_row_outside_the_table(tmp_path):
+    source = spacy_export(tmp_path / "spacy", [[1, 2]], [("a", 0)])
+    wordtable.build(source, tmp_path / "table")
+    with gzip.open(tmp_path / "table" / wordtable.WORDS_FILE, "wt") as file:
+        file.write("a\t0\nb\t9\n")
+    with pytest.raises(ModelError, match="outside the 1 vectors.*--from-scratch"):
+        wordtable.load(tmp_path / "table")
+
+
+def test_embedding_rows_known_unknown_pad_and_unk(tmp_path):
+    source = spacy_export(tmp_path / "spacy", [[2, 0], [0, 4]], [("good", 0), ("bad", 1)])
+    wordtable.build(source, tmp_path / "table")
+    table = wordtable.load(tmp_path / "table")
+    vocab = Vocabulary(["<pad>", "<unk>", "bad", "zzzq"])
+    rows, found = table.embedding_rows(vocab)
+    assert found == 1
+    assert torch.equal(rows[0], torch.zeros(2))
+    assert torch.equal(rows[1], torch.tensor([1.0, 2.0]))  # <unk>: the mean row
+    assert torch.equal(rows[2], torch.tensor([0.0, 4.0]))
+    assert rows[3].abs().sum() > 0  # a word the table lacks starts random, not at zero
+
+
+def test_the_shipped_table_is_installed_and_knows_review_words():
+    table = wordtable.load()
+    assert table.dimension == wordtable.shipped_dimension() == 300
+    assert len(table.rows) > 200_000
+    assert all(table.knows(word) for word in ("great", "stale", "n't", "refund", "'s"))
+
+
+def config_of(directory) -> dict:
+    return json.loads((directory / "config.json").read_text(encoding="utf-8"))
+
+
+def test_train_starts_from_the_shipped_vectors_by_default(tmp_path, small_train, monkeypatch):
+    monkeypatch.setattr(shipped, "encoder_dir", lambda: tmp_path / "no-encoder")
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, *SMALL, "--epochs", "1", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert "found in the shipped vectors (300 dimensions)" in result.output
+    config = config_of(out)
+    assert config["model"]["embedding_dim"] == 300
+    assert config["data"]["vectors"]["file"] == wordtable.SHIPPED_NAME
+    assert config["data"]["vectors"]["found"] > 0.9 * config["data"]["vectors"]["words"]
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    trained = load_file(out / "model.safetensors")["embedding.weight"]
+    table = wordtable.load()
+    start = table.vectors[table.rows["the"]]
+    after = trained[vocab.index("the")]
+    assert torch.cosine_similarity(start, after, dim=0) > 0.9  # started there, then fine-tuned
+    assert not torch.equal(start, after)
+
+
+def test_from_scratch_and_another_embedding_size_train_without_the_vectors(tmp_path, small_train):
+    result = invoke(["train", small_train, *SMALL, "--embedding-dim", "8", "--epochs", "1", "--out", tmp_path / "a"])
+    assert result.exit_code == 0, result.output
+    assert "; from scratch (--embedding-dim 8; the shipped vectors have 300)" in result.output
+    result = invoke(["train", small_train, *SMALL, "--from-scratch", "--epochs", "1", "--out", tmp_path / "b", "-q"])
+    assert result.exit_code == 0, result.output
+    for name in ("a", "b"):
+        assert config_of(tmp_path / name)["data"]["vectors"] is None
+    assert config_of(tmp_path / "b")["model"]["embedding_dim"] == 128
+
+
+@pytest.fixture(scope="module")
+def stage_one(tmp_path_factory):
+    """A tiny LSTM encoder pretrained over the shipped vectors on data/train.jsonl's texts."""
+    out = tmp_path_factory.mktemp("stages") / "one"
+    result = invoke(["pretrain", DATA / "train.jsonl", *SMALL, "--cell", "lstm", "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_an_encoder_over_the_vectors_saves_no_embedding(stage_one):
+    weights = load_file(stage_one / "model.safetensors")
+    assert not any(name.startswith("embedding.") for name in weights)
+    assert any(name.startswith("encoder.") for name in weights)
+    config = config_of(stage_one)
+    assert config["data"]["embedding"] == "vector table"
+    assert config["model"]["embedding_dim"] == 300
+
+
+def test_pretrain_stage_two_goes_on_from_stage_one(stage_one, tmp_path):
+    out = tmp_path / "two"
+    tiny_rate = ["--lr", "1e-12"]  # so the start is still visible after a step
+    result = invoke(["pretrain", DATA / "train.jsonl", "--init", stage_one, "--epochs", "1", "--min-freq", "1",
+                     *tiny_rate, "--out", out])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"init: encoder from {stage_one}" in result.output
+    before, after = load_file(stage_one / "model.safetensors"), load_file(out / "model.safetensors")
+    for name, tensor in before.items():
+        if name.startswith("encoder."):
+            assert torch.allclose(tensor, after[name], atol=1e-6), name
+    assert config_of(out)["model"]["hidden"] == 8  # the architecture comes from stage one
+    assert config_of(out)["data"]["init"] == stage_one.name  # never the build machine's absolute path
+
+
+def test_pretrain_stage_must_read_words_as_its_init_did(stage_one, tmp_path):
+    result = invoke(["pretrain", DATA / "train.jsonl", "--init", stage_one, "--from-scratch", "--out", tmp_path / "x"])
+    assert result.exit_code == 2
+    assert "reads words through the shipped vectors; leave out --from-scratch" in result.output
+
+
+def test_pretrain_max_tokens_stops_reading(tmp_path):
+    out = tmp_path / "p"
+    result = invoke(["pretrain", DATA / "train.jsonl", *SMALL, "--max-tokens", "300", "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    data = config_of(out)["data"]
+    assert 300 <= data["tokens"] < 300 + 400  # the review that crossed the limit is the last one read
+    assert data["reviews"] < 100
+
+
+def test_train_fine_tunes_the_shipped_encoder_when_the_shape_matches(stage_one, tmp_path, small_train, monkeypatch):
+    monkeypatch.setattr(shipped, "encoder_dir", lambda: stage_one)
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, "--min-freq", "1", "--epochs", "1", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert "init: encoder from shipped encoder" in result.output
+    config = config_of(out)
+    assert (config["model"]["cell"], config["model"]["hidden"]) == ("lstm", 8)
+    assert config["data"]["init"] == "shipped encoder"
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    assert "the" in vocab and len(vocab) > 300  # the data's own vocabulary, not the encoder's
+    shown = invoke(["info", "--model", out]).output
+    assert f"started from   {wordtable.SHIPPED_NAME}: " in shown and "; encoder from shipped encoder" in shown
+    assert "started from   words read through the shipped vectors" in invoke(["info", "--model", stage_one]).output
+
+
+def test_train_with_another_shape_keeps_the_vectors_not_the_encoder(stage_one, tmp_path, small_train, monkeypatch):
+    monkeypatch.setattr(shipped, "encoder_dir", lambda: stage_one)
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, "--cell", "gru", "--min-freq", "1", "--epochs", "1", "--out", out])
+    assert result.exit_code == 0, result.output
+    assert "; encoder from random weights (cell gru; the shipped encoder has cell lstm, hidden 8, layers 1, bidirectional True)" in result.output
+    config = config_of(out)
+    assert config["model"]["cell"] == "gru" and config["data"]["init"] is None
+    assert config["data"]["vectors"]["file"] == wordtable.SHIPPED_NAME
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--from-scratch", "--init", "ENCODER"], "--from-scratch starts from random weights, --init from others"),
+        (["--init", "ENCODER", "--new-words"], "--new-words: ENCODER reads words through the shipped vectors"),
+    ],
+)
+def test_contradicting_starts_are_usage_errors(stage_one, tmp_path, small_train, extra, message):
+    extra = [str(stage_one) if word == "ENCODER" else word for word in extra]
+    result = invoke(["train", small_train, *extra, "--out", tmp_path / "m"])
+    assert result.exit_code == 2, result.output
+    assert message.replace("ENCODER", str(stage_one)) in " ".join(result.output.split())
+    assert not (tmp_path / "m").exists()
