@@ -13,7 +13,16 @@ def test_shipped_model_is_complete_and_small():
     directory = artifacts.shipped_model_dir()
     artifacts.read_config(directory)  # raises if incomplete or from a newer format
     size = sum(f.stat().st_size for f in directory.iterdir())
-    assert size < 10 * 1024 * 1024
+    assert size < 25 * 1024 * 1024
+
+
+def test_everything_shipped_stays_under_60_mb():
+    """The model, the word vectors and the encoder together (issue 13's cap on the package)."""
+    from reviewcli import shipped, wordtable
+
+    directories = [artifacts.shipped_model_dir(), wordtable.shipped_dir(), shipped.encoder_dir()]
+    assert all((d / name).is_file() for d, name in zip(directories, ["config.json", "words.tsv.gz", "config.json"]))
+    assert sum(f.stat().st_size for d in directories for f in d.iterdir()) < 60 * 1000 * 1000
 
 
 def test_predict_without_model_uses_the_shipped_one():
