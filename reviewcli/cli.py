@@ -347,7 +347,7 @@ def pretrain(
                        "review a line), or folders (their train.* and unlabeled.* files; test splits never).",
                        show_default=False),
     ],
-    cell: Annotated[Cell, typer.Option(case_sensitive=False, help="Recurrent cell of the encoder.", rich_help_panel="Model")] = Cell.gru,
+    cell: Annotated[Cell, typer.Option(case_sensitive=False, help="Recurrent cell of the encoder (lstm: train's default, and the shipped encoder's).", rich_help_panel="Model")] = Cell.lstm,
     init: Annotated[Optional[Path], typer.Option(metavar="DIR", help="Go on from this pretrained encoder (an earlier stage: general text first, then reviews); its architecture is kept.", rich_help_panel="Model", show_default=False)] = None,
     from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Learn an embedding instead of reading words through the shipped 300-dimensional vectors (held fixed, not saved).", rich_help_panel="Model")] = False,
     embedding_dim: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Size of the word embeddings. Default: 300, the shipped vectors'; 128 with --from-scratch.", rich_help_panel="Model", show_default=False)] = None,

@@ -104,7 +104,7 @@ def prepare_split(
         "validation_examples": len(val_set),
         "left_out_3_stars": train_set.dropped,  # every neutral row: 3 stars, 0 of -1/0/1, 'neutral'
         "skipped_unknown_labels": train_set.skipped,
-        "labels": {source: meaning for source, (_, meaning) in train_set.read_as.items()},
+        "labels": {describe_source(source): meaning for source, (_, meaning) in train_set.read_as.items()},
     }
     added = len(vocab) - len(init.vocab) if init is not None else 0
     return PreparedData(vocab, (train_ids, train_set.labels), (val_ids, val_set.labels), record, added)

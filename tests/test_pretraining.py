@@ -12,7 +12,7 @@ from reviewcli.language_model import LanguageModel, sampling_distribution
 from reviewcli.model import SentimentModel
 from reviewcli.training import fine_tuning_groups
 
-PRETRAIN_TINY = ["--embedding-dim", "8", "--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
+PRETRAIN_TINY = ["--cell", "gru", "--embedding-dim", "8", "--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
 
 
 @pytest.fixture(scope="module")

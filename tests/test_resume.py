@@ -242,7 +242,7 @@ def test_pretrain_resume_finishes_the_same_run(tmp_path):
         commands.pretrain([str(DATA / "train.jsonl")], text_column=None, model_options=options, config=config,
                           out=out, reporter=StopAfterFirstEpoch())  # fmt: skip
     assert json.loads((out / "config.json").read_text())["training"]["epochs_done"] == 1
-    cli = ["pretrain", DATA / "train.jsonl", "--embedding-dim", "8", "--hidden", "8", "--min-freq", "1",
+    cli = ["pretrain", DATA / "train.jsonl", "--cell", "gru", "--embedding-dim", "8", "--hidden", "8", "--min-freq", "1",
            "--max-vocab", "300", "--device", "cpu", "--epochs", "3", "--batch-size", "32", "-q"]  # fmt: skip
     result = invoke([*cli, "--out", out, "--resume"])
     assert result.exit_code == 0, result.output

@@ -196,3 +196,20 @@ def test_contradicting_starts_are_usage_errors(stage_one, tmp_path, small_train,
     assert result.exit_code == 2, result.output
     assert message.replace("ENCODER", str(stage_one)) in " ".join(result.output.split())
     assert not (tmp_path / "m").exists()
+
+
+def test_train_records_sources_and_label_schemes_without_absolute_paths(tmp_path, small_train):
+    out = tmp_path / "m"
+    result = invoke(["train", small_train, "--cell", "gru", "--embedding-dim", "8", *SMALL, "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    data = config_of(out)["data"]
+    assert data["sources"] == ["train.jsonl"] and list(data["labels"]) == ["train.jsonl"]
+
+
+def test_pretrain_defaults_to_the_cell_train_defaults_to(tmp_path):
+    from reviewcli.config import DEFAULT_CELL
+
+    out = tmp_path / "p"
+    result = invoke(["pretrain", DATA / "train.jsonl", *SMALL, "--max-tokens", "300", "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    assert config_of(out)["model"]["cell"] == DEFAULT_CELL
