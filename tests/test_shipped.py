@@ -213,3 +213,12 @@ def test_pretrain_defaults_to_the_cell_train_defaults_to(tmp_path):
     result = invoke(["pretrain", DATA / "train.jsonl", *SMALL, "--max-tokens", "300", "--epochs", "1", "--out", out, "-q"])
     assert result.exit_code == 0, result.output
     assert config_of(out)["model"]["cell"] == DEFAULT_CELL
+
+
+def test_the_installed_encoder_is_planned_and_loads_over_the_vectors():
+    plan = shipped.plan({})
+    assert plan.vectors and plan.encoder and not plan.notes
+    assert plan.model_options == {"embedding_dim": 300, **shipped.encoder_shape()}
+    table, encoder = plan.load()
+    assert encoder.table_based and table.dimension == encoder.config.embedding_dim == 300
+    assert encoder.weights and all(name.startswith("encoder.") for name in encoder.weights)
