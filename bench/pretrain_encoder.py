@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from reviewcli import artifacts
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 WORK = ROOT / "bench" / "results" / "encoder"
@@ -51,18 +53,13 @@ def run_stage(name: str, previous: Path | None, force: bool) -> Path:
 
 
 def ship(stage: Path, target: Path) -> None:
-    """The stage's model files (no checkpoint) replace target."""
+    """The stage's model files (no checkpoint) replace target, in one rename."""
     build = target.parent / f".{target.name}-build"
     shutil.rmtree(build, ignore_errors=True)
     build.mkdir(parents=True)
-    for name in ("config.json", "vocab.json", "model.safetensors"):
+    for name in artifacts.FILES:
         shutil.copy2(stage / name, build / name)
-    old = target.parent / f".{target.name}-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(build, target)
-    shutil.rmtree(old, ignore_errors=True)
+    artifacts.replace_directory(build, target)
 
 
 def main() -> None:

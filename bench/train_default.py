@@ -10,11 +10,11 @@ models/default alone (to compare before replacing it).
 
 import argparse
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from reviewcli import artifacts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -35,12 +35,7 @@ def train(out: Path, cell: str) -> None:
     build = out.parent / f".{out.name}-build"
     sources = [str(SHARED / name) for name in TRAIN_ON]
     reviewcli("train", *sources, *SETTINGS, "--cell", cell, "--out", str(build), "--force")
-    old = out.parent / f".{out.name}-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        os.replace(out, old)
-    os.replace(build, out)
-    shutil.rmtree(old, ignore_errors=True)
+    artifacts.replace_directory(build, out)
 
 
 def main() -> None:
