@@ -28,7 +28,9 @@ TABLE_EMBEDDING = "vector table"  # config.json data.embedding of an encoder tha
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_TOKEN_BYTES = 4096
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit on its JSON header
-WEIGHT_DTYPE = "F32"  # safetensors' name for float32, the only dtype reviewcli saves
+# safetensors' dtype names -> bytes a number. train saves float32; compact() rewrites a finished
+# model in float16 (the shipped one), which loads back as float32.
+WEIGHT_DTYPES = {"F32": 4, "F16": 2}
 
 
 @dataclass
@@ -283,13 +285,13 @@ def read_weights(directory: Path, expected: dict, prefixes: tuple[str, ...] | No
     path = directory / "model.safetensors"
     header, data_bytes = read_header(path)
     check_weights(directory, expected, header, prefixes)
-    needed = sum(4 * tensor.numel() for tensor in expected.values())  # float32
+    needed = sum(WEIGHT_DTYPES[header[name][1]] * tensor.numel() for name, tensor in expected.items())
     if prefixes is None and data_bytes != needed:  # a full model is these weights and nothing more
         raise damaged(path, f"{data_bytes:,} bytes of weights where config.json's model has {needed:,}")
     try:
         # safe_open checks that the header's offsets cover the file exactly; only expected weights are read
         with safe_open(path, framework="pt") as file:
-            weights = {name: file.get_tensor(name) for name in expected}
+            weights = {name: file.get_tensor(name).float() for name in expected}
     except (SafetensorError, OSError, RuntimeError) as error:  # RuntimeError: the file cannot be mapped
         raise damaged(path, str(error)) from None
     check_finite(path, weights)
@@ -337,15 +339,35 @@ def check_weights(directory: Path, expected: dict, header: dict, prefixes: tuple
                 f"{path}: weight '{name}' is {found}, config.json expects "
                 f"{tuple(tensor.shape)}. The files come from different models; train again."
             )
-        if dtype != WEIGHT_DTYPE:
+        if dtype not in WEIGHT_DTYPES:
             raise ModelError(
-                f"{path}: weight '{name}' is {dtype}, but reviewcli saves float32 ({WEIGHT_DTYPE}) only. "
-                "It was not written by reviewcli; train the model again."
+                f"{path}: weight '{name}' is {dtype}, but reviewcli saves float32 or float16 "
+                f"({' or '.join(WEIGHT_DTYPES)}) only. It was not written by reviewcli; train the model again."
             )
     ours = [name for name in header if prefixes is None or name.startswith(prefixes)]
     extra = sorted(set(ours) - set(expected))
     if extra:
         raise ModelError(f"{path}: unexpected weights {extra[:3]}; train again.")
+
+
+def compact(directory: Path) -> tuple[int, int]:
+    """Rewrite a finished model's weights in float16, half the bytes, in place and atomically (the
+    old file stays until the new one is whole). A weight past float16's range (65,504) is refused.
+    Predictions move by float16's rounding, about 1e-3 relative. -> (bytes before, bytes after)."""
+    import torch
+    from safetensors.torch import save_file
+
+    directory = Path(directory)
+    _, _, _, weights = read_parts(directory)
+    path = directory / "model.safetensors"
+    largest = max(float(tensor.abs().max()) for tensor in weights.values())
+    if largest > torch.finfo(torch.float16).max:
+        raise ModelError(f"{path}: a weight of {largest:g} is past float16's range; it was left in float32.")
+    before = path.stat().st_size
+    staging = directory / ".model.safetensors.tmp"
+    save_file({k: v.half().contiguous() for k, v in weights.items()}, staging, metadata={"format": "pt"})
+    os.replace(staging, path)
+    return before, path.stat().st_size
 
 
 def check_finite(path: Path, weights: dict) -> None:

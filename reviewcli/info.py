@@ -6,6 +6,7 @@ from pathlib import Path
 from reviewcli import artifacts
 
 NOT_RECORDED = "not recorded"  # what older models lack (versions, creation date, label schemes)
+WEIGHT_NAMES = {"F32": "float32", "F16": "float16 (compacted)"}
 
 
 def describe(directory: Path) -> dict:
@@ -26,6 +27,7 @@ def describe(directory: Path) -> dict:
             "directions": 2 if model.get("bidirectional") else 1,
             "embedding_dim": model.get("embedding_dim"),
             "parameters": sum(math.prod(shape) for shape, _ in header.values()),
+            "weights": WEIGHT_NAMES.get(" ".join(sorted({dtype for _, dtype in header.values()})), "mixed"),
         },
         "vocabulary_size": model.get("vocab_size"),
         "max_length": config["tokenizer"]["max_length"],
@@ -60,7 +62,7 @@ def table_rows(info: dict) -> list[tuple[str, str]]:
             "architecture",
             f"{arch['cell']}, {layers}, {arch['hidden']} hidden, {directions}, {arch['embedding_dim']}-d embeddings",
         ),
-        ("parameters", f"{arch['parameters']:,}"),
+        ("parameters", f"{arch['parameters']:,}, stored as {arch['weights']}"),
         ("vocabulary", f"{info['vocabulary_size']:,} words; reviews cut to {info['max_length']:,} tokens"),
         ("training data", ", ".join(map(str, data["sources"])) if data["sources"] else NOT_RECORDED),
         ("data size", data_size(data)),

@@ -336,11 +336,44 @@ def test_header_of_a_huge_weight_backed_by_the_file_is_refused_before_reading(sa
     assert peak_memory_mb() - before < 200
 
 
-@pytest.mark.parametrize("dtype, name", [(torch.float64, "F64"), (torch.int64, "I64"), (torch.float16, "F16")])
-def test_weights_that_are_not_float32_refused(saved, tmp_path, dtype, name):
+@pytest.mark.parametrize("dtype, name", [(torch.float64, "F64"), (torch.int64, "I64"), (torch.bfloat16, "BF16")])
+def test_weights_that_are_not_float32_or_float16_refused(saved, tmp_path, dtype, name):
     directory = copy_of(saved[0], tmp_path)
     rewrite_weights(directory, lambda w: w.update({k: v.to(dtype) for k, v in w.items()}))
-    with pytest.raises(ModelError, match=f"weight 'embedding.weight' is {name}, but reviewcli saves float32"):
+    with pytest.raises(ModelError, match=f"weight 'embedding.weight' is {name}, but reviewcli saves float32 or float16"):
+        artifacts.load(directory)
+
+
+def test_compact_halves_the_weights_and_they_load_as_float32(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    _, full_bytes = artifacts.read_header(directory / "model.safetensors")
+    before, after = artifacts.compact(directory)
+    header, half_bytes = artifacts.read_header(directory / "model.safetensors")
+    assert after < before and after == (directory / "model.safetensors").stat().st_size
+    assert half_bytes * 2 == full_bytes and {dtype for _, dtype in header.values()} == {"F16"}
+    assert sorted(path.name for path in directory.iterdir()) == sorted(artifacts.FILES)  # no temp file left
+    loaded, _, _ = artifacts.load(directory)
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    full = score(saved[1], ENCODED, batch_size=4, device=CPU)
+    half = score(loaded, ENCODED, batch_size=4, device=CPU)
+    assert full != half and half == pytest.approx(full, abs=2e-3)  # float16's rounding, and no more
+
+
+def test_compact_refuses_a_weight_past_float16s_range(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    rewrite_weights(directory, lambda w: w["head.bias"].fill_(1e5))
+    with pytest.raises(ModelError, match="past float16's range; it was left in float32"):
+        artifacts.compact(directory)
+    header, _ = artifacts.read_header(directory / "model.safetensors")
+    assert {dtype for _, dtype in header.values()} == {"F32"}
+
+
+def test_a_compacted_file_with_bytes_missing_is_refused(saved, tmp_path):
+    directory = copy_of(saved[0], tmp_path)
+    artifacts.compact(directory)
+    path = directory / "model.safetensors"
+    path.write_bytes(path.read_bytes() + b"\0\0")
+    with pytest.raises(ModelError, match="bytes of weights where config.json's model has"):
         artifacts.load(directory)
 
 

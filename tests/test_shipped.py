@@ -37,6 +37,27 @@ def test_build_keeps_tokenizer_words_and_the_lower_case_keys_own_row(tmp_path):
     assert torch.equal(table.vectors[1], torch.tensor([0.0, 1.0, 0.0]))
 
 
+def test_the_table_is_int8_and_reads_back_within_half_a_step(tmp_path):
+    torch.manual_seed(0)
+    vectors = torch.randn(50, 30) * torch.linspace(0.01, 5, 50).unsqueeze(1)  # rows of very different sizes
+    vectors[7] = 0.0
+    source = spacy_export(tmp_path / "spacy", vectors.tolist(), [(f"w{i}", i) for i in range(50)])
+    wordtable.build(source, tmp_path / "table")
+    from safetensors.torch import load_file
+
+    stored = load_file(tmp_path / "table" / wordtable.VECTORS_FILE)
+    assert stored["vectors"].dtype == torch.int8 and stored["scales"].shape == (50,)
+    read = wordtable.load(tmp_path / "table").vectors
+    half_step = vectors.abs().amax(dim=1, keepdim=True) / 254
+    assert ((read - vectors).abs() <= half_step * 1.0001 + 1e-7).all()
+    assert torch.equal(read[7], torch.zeros(30))
+
+
+def test_a_float_table_without_scales_still_loads():
+    rows = torch.tensor([[0.5, -1.0]], dtype=torch.float16)
+    assert torch.equal(wordtable.dequantize({"vectors": rows}), rows.float())
+
+
 def test_build_writes_the_same_bytes_twice(tmp_path):
     source = spacy_export(tmp_path / "spacy", [[1, 2]], [("a", 0)])
     wordtable.build(source, tmp_path / "one")
