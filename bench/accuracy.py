@@ -271,12 +271,20 @@ def spread(values: list[float]) -> str:
     return f"{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}"
 
 
-def summary_table(results: dict, datasets: list[str], systems: list[str]) -> list[str]:
+def summary_cell(runs: list[dict] | None, planned: int) -> str:
+    """Mean ± sd of a system's runs on a dataset; a cell with fewer runs than seeds says how many."""
+    if not runs:
+        return "–"
+    text = spread([r["accuracy"] for r in runs])
+    return text if len(runs) >= planned else f"{text} ({len(runs)} of {planned} seeds)"
+
+
+def summary_table(results: dict, datasets: list[str], systems: list[str], seeds) -> list[str]:
     """Systems × datasets: test accuracy (mean ± standard deviation over seeds)."""
     lines = ["| system | " + " | ".join(datasets) + " |", "|---|" + "---:|" * len(datasets)]
     for system in systems:
-        cells = [spread([r["accuracy"] for r in results.get((d, system), [])]) if (d, system) in results else "–"
-                 for d in datasets]  # fmt: skip
+        planned = len(seeds_of(system, seeds))
+        cells = [summary_cell(results.get((d, system)), planned) for d in datasets]
         lines.append(f"| {NAMES[system]} | " + " | ".join(cells) + " |")
     for name, figures in PUBLISHED.items():
         lines.append(f"| {name} | " + " | ".join(f"{figures[d]:.1f}" if d in figures else "–" for d in datasets) + " |")
@@ -316,7 +324,7 @@ def report(store: dict, datasets: list[str], systems: list[str], mode: str, vers
         f"{' --quick' if mode == 'quick' else ''}`.",
         "",
     ]
-    return "\n".join([*header, *summary_table(results, datasets, systems), "", *detail_table(results, datasets, systems)]) + "\n"
+    return "\n".join([*header, *summary_table(results, datasets, systems, seeds), "", *detail_table(results, datasets, systems)]) + "\n"
 
 
 # --- main ---------------------------------------------------------------------------------------------
