@@ -365,8 +365,12 @@ def compact(directory: Path) -> tuple[int, int]:
         raise ModelError(f"{path}: a weight of {largest:g} is past float16's range; it was left in float32.")
     before = path.stat().st_size
     staging = directory / ".model.safetensors.tmp"
-    save_file({k: v.half().contiguous() for k, v in weights.items()}, staging, metadata={"format": "pt"})
-    os.replace(staging, path)
+    try:
+        save_file({k: v.half().contiguous() for k, v in weights.items()}, staging, metadata={"format": "pt"})
+        staging.chmod(path.stat().st_mode & 0o777)  # safetensors writes its files private
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
     return before, path.stat().st_size
 
 

@@ -60,11 +60,12 @@ class PreparedData:
 
 
 def describe_source(source) -> str:
-    """A data source as config.json records it: as given, but never the build machine's absolute path."""
+    """A data source as config.json records it: as given, but never the build machine's absolute
+    path; of that, its folder and name (data/train.jsonl), so that two sources' files stay apart."""
     if str(source) == STDIN:
         return STDIN_NAME
     path = Path(str(source))
-    return path.name if path.is_absolute() else str(source)
+    return str(Path(*path.parts[-2:])) if path.is_absolute() else str(source)
 
 
 def prepare_data(

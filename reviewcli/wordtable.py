@@ -92,7 +92,7 @@ def load(directory: Path | None = None) -> VectorTable:
     try:
         vectors = dequantize(load_file(directory / VECTORS_FILE))
         rows = read_words(directory / WORDS_FILE, int(vectors.shape[0]))
-    except (OSError, KeyError, SafetensorError, ValueError) as error:
+    except (OSError, KeyError, SafetensorError, ValueError, RuntimeError) as error:  # RuntimeError: scales of another size
         raise ModelError(
             f"{directory}: the word vectors could not be read ({error}). Reinstall reviewcli, or "
             "train with --from-scratch, which needs no vectors."
@@ -162,4 +162,7 @@ def build(source: Path, out: Path) -> dict:
                "dimension": int(vectors.shape[1]), "stored": "int8, a float32 scale per row", "keys": keys,
                "words": len(rows)}  # fmt: skip
     (out / SOURCE_FILE).write_text(json.dumps(summary, indent=1) + "\n")
+    from reviewcli.artifacts import make_readable
+
+    make_readable(out)  # safetensors writes its files private
     return summary

@@ -352,6 +352,7 @@ def test_compact_halves_the_weights_and_they_load_as_float32(saved, tmp_path):
     assert after < before and after == (directory / "model.safetensors").stat().st_size
     assert half_bytes * 2 == full_bytes and {dtype for _, dtype in header.values()} == {"F16"}
     assert sorted(path.name for path in directory.iterdir()) == sorted(artifacts.FILES)  # no temp file left
+    assert (directory / "model.safetensors").stat().st_mode & 0o777 == (directory / "vocab.json").stat().st_mode & 0o777
     loaded, _, _ = artifacts.load(directory)
     assert all(p.dtype == torch.float32 for p in loaded.parameters())
     full = score(saved[1], ENCODED, batch_size=4, device=CPU)

@@ -27,7 +27,7 @@ def encoder_dir(tmp_path_factory):
 def test_pretrain_writes_an_encoder_directory(encoder_dir):
     config = json.loads((encoder_dir / "config.json").read_text())
     assert config["kind"] == "pretrained-encoder"
-    assert config["data"]["sources"] == ["train.jsonl"]  # never the build machine's absolute path
+    assert config["data"]["sources"] == ["data/train.jsonl"]  # never the build machine's absolute path
     assert [epoch["epoch"] for epoch in config["history"]] == [1, 2]
     weights = load_file(encoder_dir / "model.safetensors")
     assert "embedding.weight" in weights and "encoder.backward_rnns.0.weight_hh_l0" in weights

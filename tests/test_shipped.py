@@ -53,6 +53,22 @@ def test_the_table_is_int8_and_reads_back_within_half_a_step(tmp_path):
     assert torch.equal(read[7], torch.zeros(30))
 
 
+def test_a_table_whose_scales_do_not_fit_its_rows_is_refused(tmp_path):
+    from safetensors.torch import save_file
+
+    source = spacy_export(tmp_path / "spacy", [[1, 2], [3, 4]], [("a", 0), ("b", 1)])
+    wordtable.build(source, tmp_path / "table")
+    save_file({"vectors": torch.ones(2, 2, dtype=torch.int8), "scales": torch.ones(3)}, tmp_path / "table" / wordtable.VECTORS_FILE)
+    with pytest.raises(ModelError, match="the word vectors could not be read.*--from-scratch"):
+        wordtable.load(tmp_path / "table")
+
+
+def test_built_files_are_readable_by_others(tmp_path):
+    source = spacy_export(tmp_path / "spacy", [[1, 2]], [("a", 0)])
+    wordtable.build(source, tmp_path / "table")
+    assert all(path.stat().st_mode & 0o044 for path in (tmp_path / "table").iterdir())
+
+
 def test_a_float_table_without_scales_still_loads():
     rows = torch.tensor([[0.5, -1.0]], dtype=torch.float16)
     assert torch.equal(wordtable.dequantize({"vectors": rows}), rows.float())
@@ -159,7 +175,7 @@ def test_pretrain_stage_two_goes_on_from_stage_one(stage_one, tmp_path):
         if name.startswith("encoder."):
             assert torch.allclose(tensor, after[name], atol=1e-6), name
     assert config_of(out)["model"]["hidden"] == 8  # the architecture comes from stage one
-    assert config_of(out)["data"]["init"] == stage_one.name  # never the build machine's absolute path
+    assert config_of(out)["data"]["init"] == f"{stage_one.parent.name}/{stage_one.name}"  # not the absolute path
 
 
 def test_pretrain_stage_must_read_words_as_its_init_did(stage_one, tmp_path):
@@ -224,7 +240,21 @@ def test_train_records_sources_and_label_schemes_without_absolute_paths(tmp_path
     result = invoke(["train", small_train, "--cell", "gru", "--embedding-dim", "8", *SMALL, "--epochs", "1", "--out", out, "-q"])
     assert result.exit_code == 0, result.output
     data = config_of(out)["data"]
-    assert data["sources"] == ["train.jsonl"] and list(data["labels"]) == ["train.jsonl"]
+    shown = f"{small_train.parent.name}/train.jsonl"
+    assert data["sources"] == [shown] and list(data["labels"]) == [shown]
+
+
+def test_two_folders_with_a_train_file_each_keep_two_label_schemes(tmp_path, small_train):
+    folders = [tmp_path / "shop-a", tmp_path / "shop-b"]
+    for folder in folders:
+        folder.mkdir()
+        (folder / "train.jsonl").write_bytes(small_train.read_bytes())
+    out = tmp_path / "m"
+    result = invoke(["train", *folders, "--cell", "gru", "--embedding-dim", "8", *SMALL, "--epochs", "1", "--out", out, "-q"])
+    assert result.exit_code == 0, result.output
+    data = config_of(out)["data"]
+    assert data["sources"] == [f"{tmp_path.name}/shop-a", f"{tmp_path.name}/shop-b"]
+    assert list(data["labels"]) == ["shop-a/train.jsonl", "shop-b/train.jsonl"]
 
 
 def test_pretrain_defaults_to_the_cell_train_defaults_to(tmp_path):
