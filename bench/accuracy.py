@@ -4,6 +4,7 @@
     .venv/bin/python bench/accuracy.py --datasets cr,mr     # some datasets
     .venv/bin/python bench/accuracy.py --quick              # 1 seed, train ≤ 4,000 and test ≤ 2,000 reviews
     .venv/bin/python bench/accuracy.py --table-only         # the table of what is stored, running nothing
+    .venv/bin/python bench/accuracy.py --table-only --sources d12a13fab536   # ... of earlier sources
     .venv/bin/python bench/accuracy.py --datasets imdb --systems reviewcli --only-seed 14  # one run of one seed
 
 Needs the bench extra: `.venv/bin/pip install -e ".[bench]"` (scikit-learn, fasttext-numpy2, vaderSentiment).
@@ -338,6 +339,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per trained system (default 3)")
     parser.add_argument("--only-seed", type=int, help="run just this one of the seeds, to split a system over processes")
     parser.add_argument("--table-only", action="store_true", help="run nothing; print the table of stored results")
+    parser.add_argument("--sources", help="with --table-only: the results of this stored sources hash, not the current code's")
     args = parser.parse_args()
     args.datasets = args.datasets.split(",") if args.datasets else None
     args.systems = args.systems.split(",") if args.systems else list(SYSTEMS)
@@ -355,7 +357,7 @@ def table_only(args: argparse.Namespace) -> None:
     if not store:
         print(f"No stored results in {STORE}: nothing to show. Run bench/accuracy.py (or --quick) first.")
         return
-    mode, version = ("quick" if args.quick else "full"), code_version()
+    mode, version = ("quick" if args.quick else "full"), args.sources or code_version()
     stored = {record_key.split("|")[0] for record_key in store}
     every = sorted(stored, key=lambda name: (ORDER.index(name) if name in ORDER else len(ORDER), name))
     table = report(store, every, args.systems, mode, version, args.seeds)
