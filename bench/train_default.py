@@ -4,8 +4,8 @@
 
 Trains on the product-review training splits in ../shared/data (amazon-multidomain, fdu-mtl-amazon,
 cr; never a test split), starting from the shipped vectors and encoder as every `train` does,
-stores its weights in float16 (artifacts.compact), then evaluates on each dataset's test.jsonl and prints a markdown table. --out elsewhere leaves
-models/default alone (to compare before replacing it).
+stores its weights in float16 (artifacts.compact), then evaluates on each dataset's test.jsonl and
+prints a markdown table. --out elsewhere leaves models/default alone (to compare before replacing it).
 """
 
 import argparse

@@ -369,7 +369,7 @@ def test_compact_refuses_a_weight_past_float16s_range(saved, tmp_path):
     assert {dtype for _, dtype in header.values()} == {"F32"}
 
 
-def test_a_compacted_file_with_bytes_missing_is_refused(saved, tmp_path):
+def test_a_compacted_file_with_bytes_added_is_refused(saved, tmp_path):
     directory = copy_of(saved[0], tmp_path)
     artifacts.compact(directory)
     path = directory / "model.safetensors"

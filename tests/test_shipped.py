@@ -3,6 +3,7 @@ stages, and `train` starting from it by default."""
 
 import gzip
 import json
+import os
 
 import numpy
 import pytest
@@ -66,7 +67,9 @@ def test_a_table_whose_scales_do_not_fit_its_rows_is_refused(tmp_path):
 def test_built_files_are_readable_by_others(tmp_path):
     source = spacy_export(tmp_path / "spacy", [[1, 2]], [("a", 0)])
     wordtable.build(source, tmp_path / "table")
-    assert all(path.stat().st_mode & 0o044 for path in (tmp_path / "table").iterdir())
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {path.stat().st_mode & 0o777 for path in (tmp_path / "table").iterdir()} == {0o666 & ~umask}
 
 
 def test_a_float_table_without_scales_still_loads():
