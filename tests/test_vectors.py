@@ -158,7 +158,8 @@ def test_train_with_vectors_end_to_end(tmp_path, small_train):
     assert f"vectors: 3 of {len(vocab) - 2:,} vocabulary words found in {path} (8 dimensions)" in result.stderr
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["model"]["embedding_dim"] == 8  # taken from the file
-    assert config["data"]["vectors"] == {"file": path.name, "dimension": 8, "found": 3, "words": len(vocab) - 2}
+    recorded = {"file": f"{tmp_path.name}/vectors.txt", "dimension": 8, "found": 3, "words": len(vocab) - 2}
+    assert config["data"]["vectors"] == recorded  # the folder and name, never the absolute path
 
     # before training (the model stage, as train runs it): the found words' rows are the file's vectors
     train_config = TrainConfig(min_freq=1, max_vocab=300)
