@@ -131,8 +131,9 @@ def read_words(path: Path, count: int) -> dict[str, int]:
 
 def build(source: Path, out: Path) -> dict:
     """spaCy's exported vectors (vectors.npy, keys.tsv.gz of word<TAB>row) -> out/: rows as int8 with
-    a scale each (quantize()) in safetensors, and the words reviewcli's tokenizer can produce, lower-cased; a lower-case key's
-    own row wins over its capitalised forms'. -> counts, also written to out/source.json."""
+    a scale each (quantize()) in safetensors, and the words reviewcli's tokenizer can produce,
+    lower-cased; a lower-case key's own row wins over its capitalised forms'. -> counts, also
+    written to out/source.json."""
     import numpy
     import torch
     from safetensors.torch import save_file
