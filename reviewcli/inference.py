@@ -5,17 +5,21 @@ from reviewcli.device import autocast
 from reviewcli.text import tokenize
 
 
-def score(model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None) -> list[float]:
-    """P(positive) for already-encoded reviews, returned in input order."""
+def score(
+    model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None, forward=None
+) -> list[float]:
+    """P(positive) for already-encoded reviews, returned in input order. forward: what maps (ids,
+    lengths) to logits, such as a gate_tables.Reader of the model; the model itself by default."""
     import torch
 
     model.eval()
+    forward = forward or model
     probabilities = [0.0] * len(encoded)
     with torch.inference_mode(), autocast(device, bf16):
         # Few distinct batch shapes keep oneDNN's per-shape caches, and so memory, bounded over
         # millions of reviews; padding never changes a result.
         for indices, ids, lengths, _ in batches(encoded, None, batch_size, model.config.pad_index, multiple=8):
-            logits = model(ids.to(device), lengths)
+            logits = forward(ids.to(device), lengths)
             for i, p in zip(indices, torch.sigmoid(logits.float()).tolist()):
                 probabilities[i] = p
     return probabilities
@@ -33,11 +37,13 @@ class Predictor:
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16
+        from reviewcli import gate_tables  # imports torch
+
+        self.forward = gate_tables.reader_for(self.model, device, bf16)
 
     def predict(self, texts: list[str]) -> list[float]:
         encoded = [encode(text, self.vocab, self.max_length) for text in texts]
-        return score(self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16)
-
+        return self.score(encoded)
 
     def predict_known(self, texts: list[str]) -> list[float | None]:
         """P(positive), or None for a review with no word the vocabulary knows (empty ones included):
@@ -46,7 +52,12 @@ class Predictor:
         known = [i for i, review in enumerate(ids) if any(token != self.vocab.unk_index for token in review)]
         encoded = [truncate(ids[i], self.max_length) for i in known]
         probabilities: list[float | None] = [None] * len(texts)
-        scored = score(self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16)
+        scored = self.score(encoded)
         for i, p in zip(known, scored):
             probabilities[i] = p
         return probabilities
+
+    def score(self, encoded: list[list[int]]) -> list[float]:
+        return score(
+            self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16, forward=self.forward
+        )

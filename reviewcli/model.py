@@ -167,8 +167,12 @@ class SentimentModel(EmbeddedEncoder):
     def classify(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """embedded (T, B, E) word vectors, as from embed(), lengths (B,) -> logits (B,). Adversarial
         training perturbs the word vectors in between."""
-        directions = self.read_embedded(embedded, lengths)  # [(T, B, H)] * dirs
-        real = real_steps(embedded.size(0), lengths, embedded.device)
+        return self.score_states(self.read_embedded(embedded, lengths), lengths)
+
+    def score_states(self, directions: list[torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
+        """The encoder's states, one (T, B, H) per direction in input order, lengths (B,) -> logits
+        (B,): max and mean over each review's real steps, then the head."""
+        real = real_steps(directions[0].size(0), lengths, directions[0].device)
         padding = torch.zeros_like(real, dtype=directions[0].dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
         maxed = [max_pool(states, padding) for states in directions]
         means = [mean_pool(states, real) for states in directions]
