@@ -28,7 +28,9 @@ Published rows (Kim 2014) and the targets of issue 3 are printed for context, no
 
 Each result is stored in bench/results/accuracy.jsonl under the dataset, system, seed, mode and,
 for reviewcli, a hash of the reviewcli/ sources: an interrupted run resumes, runs with --datasets
-add up, and a code change re-runs only reviewcli. The table (stdout and bench/results/accuracy.md)
+add up, and a code change re-runs only reviewcli. A reviewcli run itself trains in
+bench/results/runs/HASH/ and, stopped (Ctrl-C, a signal, the session's end), goes on from its
+last checkpoint with `train --resume` the next time the same command runs. The table (stdout and bench/results/accuracy.md)
 shows the stored results of the current code for every dataset. Nothing is asserted.
 """
 
@@ -36,6 +38,7 @@ import argparse
 import hashlib
 import json
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results"
 STORE = RESULTS / "accuracy.jsonl"
+RUNS = RESULTS / "runs"  # reviewcli's full runs train here, under the sources hash, and resume after an interruption
 SEEDS = (13, 14, 15)
 TFIDF_C = (1.0, 10.0, 100.0)  # chosen per dataset on validation
 FASTTEXT_EPOCHS = (5, 25, 50)  # chosen per dataset on validation
@@ -129,11 +133,17 @@ def scores(labels: list[int], predicted: list[int]) -> dict:
 
 
 def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, workdir: Path) -> dict:
+    """Trains into workdir/DATASET-SYSTEM-SEED; a run interrupted there goes on with --resume.
+    train_seconds: wall time, or for a resumed run the sum of its epochs' seconds (config.json)."""
     cli = [str(ROOT / ".venv" / "bin" / "reviewcli")]
+    workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / f"{folder.name}-{system}-{seed}"
+    resumed = (out / "checkpoint").is_dir()
+    if resumed:
+        log(f"   resuming {out}")
     started = time.perf_counter()
-    command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out), "--force"]
-    subprocess.run(command, check=True)
+    command = [*cli, "train", str(folder), *options, "--seed", str(seed), "--quiet", "--out", str(out)]
+    subprocess.run([*command, "--resume" if resumed else "--force"], check=True)
     seconds = time.perf_counter() - started
     evaluated = subprocess.run(
         [*cli, "evaluate", str(folder / "test.jsonl"), "--model", str(out), "-f", "json"],
@@ -141,11 +151,15 @@ def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, work
     )  # fmt: skip
     result = json.loads(evaluated.stdout)
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    if resumed:
+        seconds = sum(epoch["seconds"] for epoch in config["history"])
+    shutil.rmtree(out)  # stored below; a model of tens of MB per run is not kept
     return {
         "accuracy": 100 * result["accuracy"],
         "macro_f1": 100 * result["macro_f1"],
         "train_seconds": seconds,
         "best_epoch": config["metrics"]["best_epoch"],
+        **({"resumed": True} if resumed else {}),
     }
 
 
@@ -376,6 +390,8 @@ def main() -> None:
     store = load_store()
     with tempfile.TemporaryDirectory(prefix="reviewcli-accuracy-") as temporary:
         workdir = Path(temporary)
+        # full runs train where a later session finds them: an IMDB run takes hours of one core
+        runs = workdir if args.quick else RUNS / version
         for folder in folders:
             data = capped_copy(folder, workdir) if args.quick else folder
             for system in args.systems:
@@ -384,7 +400,7 @@ def main() -> None:
                     if record_key in store or args.only_seed not in (None, seed):
                         continue
                     log(f"{folder.name}: {system}, seed {seed}")
-                    record = {"key": record_key, **run(system, data, seed, workdir)}
+                    record = {"key": record_key, **run(system, data, seed, runs if system in OPTIONS else workdir)}
                     log(f"   accuracy {record['accuracy']:.2f}, {record['train_seconds']:.0f} s")
                     remember(record)
                     store[record_key] = record

@@ -339,11 +339,13 @@ def memory_rows(cli: list[str], model: Path, small: Path, big: Path, sizes: tupl
     train_mb = peak_rss_mb(
         [*cli, "train", str(SHARED / "cr"), "--epochs", "1", "--quiet", "--out", str(workdir / "rss"), "--force"]
     )
+    trained = json.loads((workdir / "rss" / "config.json").read_text(encoding="utf-8"))["model"]
+    shape = f"defaults: {trained['cell']}, embedding {trained['embedding_dim']}, hidden {trained['hidden']}"
     return [
         (f"peak RSS predict {sizes[0]:,} lines (MB)", f"{small_mb:,.0f}", "", "", "", ""),
         (f"peak RSS predict {sizes[1]:,} lines (MB)", f"{big_mb:,.0f}", f"predict {sizes[0]:,} lines",
          f"{small_mb:,.0f}", ratio(big_mb, small_mb), "near 1: memory stays flat with input size"),
-        ("peak RSS train CR, 1 epoch (MB)", f"{train_mb:,.0f}", "", "", "", "default gru, 128/128"),
+        ("peak RSS train CR, 1 epoch (MB)", f"{train_mb:,.0f}", "", "", "", shape),
     ]  # fmt: skip
 
 
