@@ -1,0 +1,89 @@
+"""What the per-word gate tables (reviewcli/gate_tables.py) buy at prediction: the model time of
+the same batches through the module (oneDNN's recurrent kernels) and through a gate_tables.Reader.
+
+    .venv/bin/python bench/gate_tables.py                 # 3,000 reviews, 2 and 1 threads, 3 rounds
+    .venv/bin/python bench/gate_tables.py --lines 10000 --model DIR
+
+The reviews are the start of bench/speed.py's throughput file (every ../shared/data split, shuffled
+with seed 13), encoded and batched as `reviewcli predict` does (chunks of 2,048, batches of 64 by
+length). Each round times the module, then the Reader, in this one process; the table gives the
+medians, and the largest difference in P(positive) between the two. Tokenizing and start-up are
+left out: bench/speed.py times whole processes. Asserts nothing.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a plain script
+sys.path.insert(0, str(ROOT / "bench"))
+
+from reviewcli import artifacts, gate_tables  # noqa: E402
+from reviewcli.batching import batches, encode  # noqa: E402
+from speed import all_reviews  # noqa: E402
+
+CHUNK = 2048  # as commands.predict
+BATCH = 64  # as inference.Predictor
+
+
+def predictor_batches(encoded: list[list[int]], pad: int) -> list[tuple]:
+    found = []
+    for start in range(0, len(encoded), CHUNK):
+        found += [
+            (ids, lengths)
+            for _, ids, lengths, _ in batches(encoded[start : start + CHUNK], None, BATCH, pad, multiple=8)
+        ]
+    return found
+
+
+def timed(forward, work: list[tuple]) -> tuple[float, list]:
+    started = time.perf_counter()
+    with torch.inference_mode():
+        probabilities = [torch.sigmoid(forward(ids, lengths)) for ids, lengths in work]
+    return time.perf_counter() - started, probabilities
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=3_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--model", type=Path, default=artifacts.shipped_model_dir())
+    args = parser.parse_args()
+
+    model, vocab, config = artifacts.load(args.model)
+    model.eval()
+    texts = all_reviews()[: args.lines]
+    encoded = [encode(text, vocab, config["tokenizer"]["max_length"]) for text in texts]
+    work = predictor_batches(encoded, model.config.pad_index)
+    tokens = sum(len(ids) for ids in encoded)
+    print(f"# gate tables against the module: {len(texts):,} reviews, {tokens / len(texts):.0f} tokens on average\n")
+    print(
+        f"Model {args.model}: {model.config.cell}, embedding {model.config.embedding_dim}, hidden {model.config.hidden}; torch {torch.__version__}.\n"
+    )
+    print("| threads | module (s) | gate tables (s) | reviews/s, module | reviews/s, tables | ratio | max Δp |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for threads in (2, 1):
+        torch.set_num_threads(threads)
+        reader = gate_tables.Reader(model)  # a fresh one: its rows fill during the first round, as in predict
+        plain, tables, worst = [], [], 0.0
+        for _ in range(args.rounds):
+            seconds, expected = timed(model, work)
+            plain.append(seconds)
+            seconds, found = timed(reader, work)
+            tables.append(seconds)
+            worst = max(worst, max((a - b).abs().max().item() for a, b in zip(expected, found)))
+        module_s, tables_s = statistics.median(plain), statistics.median(tables)
+        print(
+            f"| {threads} | {module_s:.2f} | {tables_s:.2f} | {len(texts) / module_s:,.0f} | {len(texts) / tables_s:,.0f} "
+            f"| {module_s / tables_s:.2f}× | {worst:.1e} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
