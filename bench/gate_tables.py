@@ -83,6 +83,12 @@ def main() -> None:
             f"| {module_s / tables_s:.2f}× | {worst:.1e} |",
             flush=True,
         )
+    words, row_bytes = int(reader.filled.sum()), reader.table.element_size() * reader.table.size(1) * len(reader.w_ih)
+    print(
+        f"\nThe tables ({reader.table.numel() * reader.table.element_size() / 1e6:.1f} MB reserved, for "
+        f"{len(reader.filled):,} words) hold rows for the {words:,} words seen: {words * row_bytes / 1e6:.1f} MB "
+        f"written; the copy of the embedding they are computed from takes {reader.embedding.numel() * 4 / 1e6:.1f} MB."
+    )
 
 
 if __name__ == "__main__":
