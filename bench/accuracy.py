@@ -30,8 +30,9 @@ Each result is stored in bench/results/accuracy.jsonl under the dataset, system,
 for reviewcli, a hash of the reviewcli/ sources: an interrupted run resumes, runs with --datasets
 add up, and a code change re-runs only reviewcli. A reviewcli run itself trains in
 bench/results/runs/HASH/ and, stopped (Ctrl-C, a signal, the session's end), goes on from its
-last checkpoint with `train --resume` the next time the same command runs. The table (stdout and bench/results/accuracy.md)
-shows the stored results of the current code for every dataset. Nothing is asserted.
+last checkpoint with `train --resume` the next time the same command runs. The table (stdout and
+bench/results/accuracy.md) shows the stored results of the current code for every dataset.
+Nothing is asserted.
 """
 
 import argparse

@@ -13,7 +13,7 @@ def score(
     import torch
 
     model.eval()
-    forward = forward or model
+    forward = model if forward is None else forward
     probabilities = [0.0] * len(encoded)
     with torch.inference_mode(), autocast(device, bf16):
         # Few distinct batch shapes keep oneDNN's per-shape caches, and so memory, bounded over
