@@ -7,8 +7,9 @@ the same batches through the module (oneDNN's recurrent kernels) and through a g
 The reviews are the start of bench/speed.py's throughput file (every ../shared/data split, shuffled
 with seed 13), encoded and batched as `reviewcli predict` does (chunks of 2,048, batches of 64 by
 length). Each round times the module, then the Reader, in this one process; the table gives the
-medians, and the largest difference in P(positive) between the two. Tokenizing and start-up are
-left out: bench/speed.py times whole processes. Asserts nothing.
+medians, and the largest difference in P(positive) between the two. A second table gives, with 2
+threads, the tables scoring one batch at a time on both against 2 batches at once on one thread each,
+as predict runs them (inference.in_threads). Tokenizing and start-up are left out: bench/speed.py times whole processes. Asserts nothing.
 """
 
 import argparse
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a pl
 sys.path.insert(0, str(ROOT / "bench"))
 
 from reviewcli import artifacts, gate_tables  # noqa: E402
+from reviewcli.inference import in_threads  # noqa: E402
 from reviewcli.batching import batches, encode  # noqa: E402
 from speed import all_reviews  # noqa: E402
 
@@ -46,6 +48,38 @@ def timed(forward, work: list[tuple]) -> tuple[float, list]:
     with torch.inference_mode():
         probabilities = [torch.sigmoid(forward(ids, lengths)) for ids, lengths in work]
     return time.perf_counter() - started, probabilities
+
+
+def timed_in_threads(reader, work: list[tuple], workers: int) -> tuple[float, list]:
+    """As timed, with batches on `workers` threads at once, as inference.score runs them for predict."""
+
+    def one(batch):
+        with torch.inference_mode():
+            return torch.sigmoid(reader(*batch))
+
+    started = time.perf_counter()
+    probabilities = list(in_threads(one, work, workers))
+    return time.perf_counter() - started, probabilities
+
+
+def threads_rows(model, work: list[tuple], reviews: int, rounds: int) -> None:
+    """The tables on all of torch's threads for one batch at a time, against a batch per thread."""
+    threads = torch.get_num_threads()
+    reader = gate_tables.Reader(model)
+    timed(reader, work)  # fills the rows, so that both sides only look them up
+    alone, shared, worst = [], [], 0.0
+    for _ in range(rounds):
+        seconds, expected = timed(reader, work)
+        alone.append(seconds)
+        seconds, found = timed_in_threads(reader, work, threads)
+        shared.append(seconds)
+        worst = max(worst, max((a - b).abs().max().item() for a, b in zip(expected, found)))
+    one_s, many_s = statistics.median(alone), statistics.median(shared)
+    print(f"\nGate tables, {threads} of torch's threads: one batch at a time on all of them, or {threads} batches at once on one each (inference.in_threads, as predict runs):\n")
+    print("| batches at once | torch threads each | tables (s) | reviews/s | ratio | max Δp |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"| 1 | {threads} | {one_s:.2f} | {reviews / one_s:,.0f} | 1.00× | |")
+    print(f"| {threads} | 1 | {many_s:.2f} | {reviews / many_s:,.0f} | {one_s / many_s:.2f}× | {worst:.1e} |", flush=True)
 
 
 def main() -> None:
@@ -83,6 +117,8 @@ def main() -> None:
             f"| {module_s / tables_s:.2f}× | {worst:.1e} |",
             flush=True,
         )
+    torch.set_num_threads(2)
+    threads_rows(model, work, len(texts), args.rounds)
     words, row_bytes = int(reader.filled.sum()), reader.table.element_size() * reader.table.size(1) * len(reader.w_ih)
     print(
         f"\nThe tables ({reader.table.numel() * reader.table.element_size() / 1e6:.1f} MB reserved, for "

@@ -16,6 +16,8 @@ Used for prediction on the CPU in fp32, where it was measured (bench/gate_tables
 fused kernels and bf16 keeps autocast's: this loop of small steps was not measured against them.
 """
 
+import threading
+
 from reviewcli.model import reorder, reversal_index
 
 CELLS = ("lstm", "gru")
@@ -62,6 +64,7 @@ class Reader:
         directions, vocab, width = len(rnns), self.embedding.size(0), self.w_ih.size(-1)
         self.table = torch.empty(directions * vocab, width)  # direction d's row of word w at d * V + w
         self.filled = torch.zeros(vocab, dtype=torch.bool)
+        self.filling = threading.Lock()  # batches may be scored on several threads (inference.in_threads)
 
     def layout(self):
         """(row order, column scale) of the gates: an LSTM's i, f, g, o become i, f, o, 2g; a GRU's
@@ -95,17 +98,19 @@ class Reader:
             return self.model.score_states(directions, lengths)
 
     def fill(self, ids) -> None:
-        """Computes the table rows of the words among `ids` not seen before."""
+        """Computes the table rows of the words among `ids` not seen before. One thread at a time:
+        another's batch reads only rows already filled, which never change."""
         import torch
 
         words = torch.unique(ids)
-        new = words[~self.filled[words]]
-        if len(new) == 0:
-            return
-        vectors = self.embedding.index_select(0, new).expand(len(self.w_ih), -1, -1)  # (D, N, E)
-        table = self.table.view(len(self.w_ih), -1, self.w_ih.size(-1))
-        table[:, new] = torch.baddbmm(self.row_bias, vectors, self.w_ih)  # (D, N, G)
-        self.filled[new] = True
+        with self.filling:
+            new = words[~self.filled[words]]
+            if len(new) == 0:
+                return
+            vectors = self.embedding.index_select(0, new).expand(len(self.w_ih), -1, -1)  # (D, N, E)
+            table = self.table.view(len(self.w_ih), -1, self.w_ih.size(-1))
+            table[:, new] = torch.baddbmm(self.row_bias, vectors, self.w_ih)  # (D, N, G)
+            self.filled[new] = True
 
     def run(self, order, batch: int):
         """order (T, D * B) table rows per step -> states (T, D, B, H), from a zero state."""

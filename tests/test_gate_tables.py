@@ -93,3 +93,54 @@ def test_predictor_scores_through_the_tables_and_agrees_with_the_model():
     encoded = [encode(text, vocab, 50) for text in texts]
     plain = score(model, encoded, batch_size=4, device=torch.device("cpu"))
     assert predictor.predict(texts) == pytest.approx(plain, abs=1e-5)
+
+
+@pytest.fixture
+def two_threads():
+    """conftest runs torch on 1 thread; 2 here, so that sharing them out among workers shows."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_scoring_on_threads_gives_the_same_probabilities_in_order_and_restores_torch_threads(two_threads):
+    model = tiny("gru")
+    reader = gate_tables.Reader(model)  # a fresh one: its rows fill from both threads at once
+    generator = torch.Generator().manual_seed(3)
+    encoded = [torch.randint(2, VOCAB, (int(n),), generator=generator).tolist() for n in torch.randint(1, 20, (90,))]
+    serial = score(model, encoded, batch_size=4, device=torch.device("cpu"))
+    threads = torch.get_num_threads()
+    threaded = score(model, encoded, batch_size=4, device=torch.device("cpu"), forward=reader, workers=3)
+    assert threaded == pytest.approx(serial, abs=1e-5)
+    assert torch.get_num_threads() == threads
+
+
+def test_threads_are_restored_when_a_batch_fails(two_threads):
+    from reviewcli.inference import in_threads
+
+    def fails(item):
+        assert torch.get_num_threads() == 1  # 2 workers, 1 of torch's threads each
+        if item == 5:
+            raise ValueError("batch 5")
+        return item * 2
+
+    threads = torch.get_num_threads()
+    with pytest.raises(ValueError, match="batch 5"):
+        list(in_threads(fails, range(10), workers=2))
+    assert torch.get_num_threads() == threads
+    assert list(in_threads(fails, range(5), workers=2)) == [0, 2, 4, 6, 8]
+
+
+def test_predictor_uses_threads_only_through_the_tables_and_never_more_than_the_batches(monkeypatch):
+    import reviewcli.inference as inference
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
+    cpu = torch.device("cpu")
+    vocab = Vocabulary([PAD, UNK] + [f"w{i}" for i in range(2, VOCAB)])
+    tables = Predictor(tiny("lstm"), vocab, max_length=50, device=cpu, batch_size=4)
+    assert tables.workers(1) == 1  # one batch: nothing to share
+    assert tables.workers(9) == 3
+    assert tables.workers(1000) == inference.MAX_WORKERS
+    module = Predictor(tiny("lstm", layers=2), vocab, max_length=50, device=cpu, batch_size=4)
+    assert module.workers(1000) == 1  # torch's own threads split the module's kernels
