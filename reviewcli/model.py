@@ -170,8 +170,9 @@ class SentimentModel(EmbeddedEncoder):
         return self.score_states(self.read_embedded(embedded, lengths), lengths)
 
     def score_states(self, directions: list[torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
-        """The encoder's states, one (T, B, H) per direction in input order, lengths (B,) -> logits
-        (B,): max and mean over each review's real steps, then the head."""
+        """The encoder's states, one (T, B, H) per direction, lengths (B,) -> logits (B,): max and
+        mean over each review's real steps, then the head. Within its real steps a review's states
+        may come in any order (gate_tables.Reader passes the backward direction's reversed)."""
         real = real_steps(directions[0].size(0), lengths, directions[0].device)
         padding = torch.zeros_like(real, dtype=directions[0].dtype).masked_fill_(~real, float("-inf")).unsqueeze(-1)
         maxed = [max_pool(states, padding) for states in directions]
