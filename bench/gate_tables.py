@@ -8,8 +8,9 @@ The reviews are the start of bench/speed.py's throughput file (every ../shared/d
 with seed 13), encoded and batched as `reviewcli predict` does (chunks of 2,048, batches of 64 by
 length). Each round times the module, then the Reader, in this one process; the table gives the
 medians, and the largest difference in P(positive) between the two. A second table gives, with 2
-threads, the tables scoring one batch at a time on both against 2 batches at once on one thread each,
-as predict runs them (inference.in_threads). Tokenizing and start-up are left out: bench/speed.py times whole processes. Asserts nothing.
+threads, the tables scoring one batch at a time on both against 2 batches at once on one thread
+each, as predict runs them (inference.in_threads). Tokenizing and start-up are left out:
+bench/speed.py times whole processes. Asserts nothing.
 """
 
 import argparse
@@ -25,8 +26,8 @@ sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a pl
 sys.path.insert(0, str(ROOT / "bench"))
 
 from reviewcli import artifacts, gate_tables  # noqa: E402
-from reviewcli.inference import in_threads  # noqa: E402
 from reviewcli.batching import batches, encode  # noqa: E402
+from reviewcli.inference import in_threads  # noqa: E402
 from speed import all_reviews  # noqa: E402
 
 CHUNK = 2048  # as commands.predict
@@ -75,11 +76,17 @@ def threads_rows(model, work: list[tuple], reviews: int, rounds: int) -> None:
         shared.append(seconds)
         worst = max(worst, max((a - b).abs().max().item() for a, b in zip(expected, found)))
     one_s, many_s = statistics.median(alone), statistics.median(shared)
-    print(f"\nGate tables, {threads} of torch's threads: one batch at a time on all of them, or {threads} batches at once on one each (inference.in_threads, as predict runs):\n")
+    print(
+        f"\nGate tables, {threads} of torch's threads: one batch at a time on all of them, or {threads} batches "
+        "at once on one each (inference.in_threads, as predict runs):\n"
+    )
     print("| batches at once | torch threads each | tables (s) | reviews/s | ratio | max Δp |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| 1 | {threads} | {one_s:.2f} | {reviews / one_s:,.0f} | 1.00× | |")
-    print(f"| {threads} | 1 | {many_s:.2f} | {reviews / many_s:,.0f} | {one_s / many_s:.2f}× | {worst:.1e} |", flush=True)
+    print(
+        f"| {threads} | 1 | {many_s:.2f} | {reviews / many_s:,.0f} | {one_s / many_s:.2f}× | {worst:.1e} |",
+        flush=True,
+    )
 
 
 def main() -> None:

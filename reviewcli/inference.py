@@ -38,8 +38,9 @@ def in_threads(function, items, workers: int):
     threads shared out among them for the while (restored after).
 
     The gate tables' recurrence is a loop of small products that two of torch's threads split
-    poorly: on 2 AMD EPYC cores, 2 batches at a time on 1 thread each scored 1.3x as fast as 1 batch
-    on 2 threads (bench/gate_tables.py). torch's operations release the GIL, so Python threads suffice."""
+    poorly: on 2 AMD EPYC cores, 2 batches at a time on 1 thread each scored 1.3-1.45x as fast as 1
+    batch on 2 threads (bench/gate_tables.py). torch's operations release the GIL, so Python threads
+    suffice. On an error or Ctrl-C the batches not yet started are dropped, not waited for."""
     if workers <= 1:
         yield from map(function, items)
         return
@@ -48,10 +49,11 @@ def in_threads(function, items, workers: int):
 
     threads = torch.get_num_threads()
     torch.set_num_threads(max(1, threads // workers))
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="reviewcli-score")
     try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="reviewcli-score") as pool:
-            yield from pool.map(function, items)
+        yield from pool.map(function, items)
     finally:
+        pool.shutdown(cancel_futures=True)
         torch.set_num_threads(threads)
 
 
