@@ -78,7 +78,6 @@ class Predictor:
         from reviewcli import gate_tables  # imports torch
 
         self.forward = gate_tables.reader_for(self.model, device, bf16)
-        self.parallel = self.forward is not self.model  # a Reader may run batches on several threads
 
     def predict(self, texts: list[str]) -> list[float]:
         encoded = [encode(text, self.vocab, self.max_length) for text in texts]
@@ -103,8 +102,9 @@ class Predictor:
         )  # fmt: skip
 
     def workers(self, reviews: int) -> int:
-        """Threads to score on: one per torch thread, at most MAX_WORKERS, never more than the batches."""
-        if not self.parallel:
+        """Threads to score on: one per torch thread, at most MAX_WORKERS, never more than the batches;
+        one where the module scores (torch's own threads split its kernels), not the gate tables."""
+        if self.forward is self.model:
             return 1
         import torch
 
