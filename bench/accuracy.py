@@ -28,7 +28,8 @@ Published rows (Kim 2014) and the targets of issue 3 are printed for context, no
 
 Each result is stored in bench/results/accuracy.jsonl under the dataset, system, seed, mode and,
 for reviewcli, a hash of the reviewcli/ sources: an interrupted run resumes, runs with --datasets
-add up, and a code change re-runs only reviewcli. A reviewcli run itself trains in
+add up, and a code change re-runs only reviewcli. The store and its table are committed (the rest of
+bench/results is not), so a fresh checkout shows README's table with --table-only. A reviewcli run itself trains in
 bench/results/runs/HASH/ and, stopped (Ctrl-C, a signal, the session's end), goes on from its
 last checkpoint with `train --resume` the next time the same command runs. The table (stdout and
 bench/results/accuracy.md) shows the stored results of the current code for every dataset.
