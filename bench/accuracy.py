@@ -253,11 +253,17 @@ def seeds_of(system: str, seeds: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def code_version() -> str:
-    """Hash of reviewcli/*.py (and the default settings they hold) and of the shipped vectors and
-    encoder: a change to any re-runs the reviewcli rows."""
+    """Hash of the reviewcli/*.py (and the default settings they hold) and the shipped vectors and
+    encoder that `python -m reviewcli` loads here: a change to any re-runs the reviewcli rows.
+    Found through reviewcli itself, as train finds them: an editable install maps the shipped
+    files to its own checkout's models/, whatever checkout runs this file."""
+    from reviewcli import shipped, wordtable
+
     digest = hashlib.sha256()
-    shipped = [p for name in ("vectors", "encoder") for p in sorted((ROOT / "models" / name).glob("*")) if p.is_file()]
-    for path in [*sorted((ROOT / "reviewcli").glob("*.py")), *shipped]:
+    sources = Path(shipped.__file__).resolve().parent
+    folders = (wordtable.shipped_dir(), shipped.encoder_dir())
+    files = [p for folder in folders for p in sorted(Path(folder).glob("*")) if p.is_file()]
+    for path in [*sorted(sources.glob("*.py")), *files]:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pretrain_encoder.py        # or: make encoder; about an hour on one core
 
-Stage 1 reads general English (../shared/data/wikipedia, the first 32M tokens), stage 2 goes on
+Stage 1 reads general English (../shared/data/wikipedia, the first 16M tokens), stage 2 goes on
 from it over 7M tokens of unlabeled reviews (all of fdu-mtl-amazon/unlabeled.jsonl, then the
 start of imdb/unlabeled.jsonl.gz; never a test split or a labelled set's text). Both read words through the shipped vectors (models/vectors,
 `make vectors`) and train a forward and a backward language model (`reviewcli pretrain`). Each
@@ -26,7 +26,7 @@ SHARED = ROOT.parent / "shared" / "data"
 WORK = ROOT / "bench" / "results" / "encoder"
 ARCHITECTURE = ["--cell", "lstm", "--hidden", "128", "--layers", "1"]
 STAGES = {
-    "general": ([SHARED / "wikipedia" / "train.jsonl.gz"], ["--max-tokens", "32000000", "--epochs", "1"]),
+    "general": ([SHARED / "wikipedia" / "train.jsonl.gz"], ["--max-tokens", "16000000", "--epochs", "1"]),
     "reviews": ([SHARED / "fdu-mtl-amazon" / "unlabeled.jsonl", SHARED / "imdb" / "unlabeled.jsonl.gz"],
                 ["--max-tokens", "7000000", "--epochs", "1"]),
 }  # fmt: skip
@@ -48,7 +48,10 @@ def run_stage(name: str, previous: Path | None, force: bool) -> Path:
     command += ["--init", str(previous)] if previous is not None else ARCHITECTURE
     command += ["--resume"] if (out / "checkpoint").is_dir() and not force else ["--force"]
     print("$ " + " ".join(command[1:]), file=sys.stderr, flush=True)
-    subprocess.run(command, check=True, env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    code = subprocess.run(command, env=env).returncode
+    if code != 0:  # pretrain said why on stderr; an interrupted stage left a checkpoint
+        sys.exit(f"{name}: stopped (exit {code}); run this again to resume it")
     return out
 
 
