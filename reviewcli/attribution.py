@@ -8,6 +8,8 @@ vector at every step (what the model reads as "nothing"), straight to the review
 vectors; each word's score is its vector's difference from the baseline times the mean gradient
 along the path, summed over dimensions. The scores add up to f(x) - f(baseline) ("completeness")
 as the number of steps grows; steps double until the gap is within 1 % of max(1, |f(x) - f(baseline)|).
+A model's bag of n-grams (reviewcli.ngrams) is linear: each word gets its exact share of that score
+on top, and the baseline has no n-grams, so the scores still add up to f(x) - f(baseline).
 """
 
 from dataclasses import dataclass
@@ -40,10 +42,23 @@ def integrated_gradients(model, ids: list[int], *, device=None, first_steps: int
     steps = first_steps
     while True:
         scores, logit, baseline_logit = path_scores(model, ids_row, words, baseline, steps)
+        scores, baseline_logit = with_ngram_shares(model, ids_row, scores, baseline_logit)
         error = abs(sum(scores) - (logit - baseline_logit))
         if error <= TOLERANCE * max(1.0, abs(logit - baseline_logit)) or steps >= MAX_STEPS:
             return Integrated(scores, error, logit, baseline_logit, steps)
         steps *= 2
+
+
+def with_ngram_shares(model, ids_row, scores: list[float], baseline_logit: float) -> tuple[list[float], float]:
+    """The encoder's scores plus each word's share of the bag of n-grams' score, and the baseline's
+    logit without that score (the path's ends both had it); as they were for a model without one."""
+    if model.ngrams is None:
+        return scores, baseline_logit
+    import torch
+
+    with torch.no_grad():
+        shares = model.ngrams.shares(ids_row, torch.tensor([ids_row.size(1)]))[0]  # (T,)
+    return [score + share for score, share in zip(scores, shares.tolist())], baseline_logit - shares.sum().item()
 
 
 def path_scores(model, ids_row, words, baseline, steps: int) -> tuple[list[float], float, float]:

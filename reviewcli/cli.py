@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from reviewcli import __version__
+from reviewcli.config import DEFAULT_NGRAM_BUCKETS, MAX_NGRAM_BUCKETS
 from reviewcli.errors import ReviewCliError
 
 
@@ -233,6 +234,7 @@ def train(
     layers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Stacked recurrent layers. Default: 1.", rich_help_panel="Model", show_default=False)] = None,
     bidirectional: Annotated[Optional[bool], typer.Option(help="Read reviews in both directions. Default: both.", rich_help_panel="Model", show_default=False)] = None,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.95, metavar="P", help="Dropout on embeddings and pooled states.", rich_help_panel="Model")] = 0.3,
+    ngram_buckets: Annotated[int, typer.Option(min=0, max=MAX_NGRAM_BUCKETS, metavar="N", help="Weights for hashed word pairs in the linear bag of words and pairs whose score joins the encoder's. 0 leaves the bag out.", rich_help_panel="Model")] = DEFAULT_NGRAM_BUCKETS,
     epochs: Annotated[int, typer.Option(min=1, metavar="N", help="Most passes over the training data.", rich_help_panel="Training")] = 10,
     batch_size: BatchSize = 64,
     lr: LearningRate = 2e-3,
@@ -270,7 +272,7 @@ def train(
     )  # fmt: skip
     model_options = given_options(
         cell=cell.value if cell else None, embedding_dim=embedding_dim, hidden=hidden, layers=layers,
-        bidirectional=bidirectional, dropout=dropout,
+        bidirectional=bidirectional, dropout=dropout, ngram_buckets=ngram_buckets,
     )  # fmt: skip; what is left out comes from ModelConfig, --vectors or --init
     reporter = make_reporter(quiet)
     note_stdin(list(data or []), "training data", quiet)

@@ -7,6 +7,9 @@ CELLS = ("gru", "lstm", "rnn")
 DEFAULT_CELL = "lstm"
 # Far above any model reviewcli trains, far below what would exhaust memory by a typo or on purpose
 SIZE_CAPS = {"vocab_size": 10_000_000, "embedding_dim": 100_000, "hidden": 100_000, "layers": 64}
+# train's rows for hashed word pairs in the bag of n-grams beside the encoder (reviewcli.ngrams); 0 turns it off
+DEFAULT_NGRAM_BUCKETS = 2**18
+MAX_NGRAM_BUCKETS = 100_000_000
 
 
 def check_int(name: str, value) -> None:
@@ -27,6 +30,7 @@ class ModelConfig:
     bidirectional: bool = True
     dropout: float = 0.3
     pad_index: int = 0
+    ngram_buckets: int = 0  # 0: no bag of n-grams (every model made before it, and language models)
 
     def __post_init__(self):
         # config.json may come from anywhere: every value is checked here, before any layer is sized by it
@@ -45,6 +49,9 @@ class ModelConfig:
             raise TypeError(f"dropout must be a number, not {self.dropout!r}")
         if not 0.0 <= self.dropout < 1.0:  # also refuses NaN
             raise ValueError("dropout must be in [0, 1)")
+        check_int("ngram_buckets", self.ngram_buckets)
+        if not 0 <= self.ngram_buckets <= MAX_NGRAM_BUCKETS:
+            raise ValueError(f"ngram_buckets must be in [0, {MAX_NGRAM_BUCKETS:,}], not {self.ngram_buckets:,}")
         check_int("pad_index", self.pad_index)
         if not 0 <= self.pad_index < self.vocab_size:
             raise ValueError(f"pad_index must be in [0, vocab_size), not {self.pad_index}")

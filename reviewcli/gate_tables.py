@@ -95,7 +95,7 @@ class Reader:
             # The backward states stay in reading order, each review's reversed: max and mean over a
             # review's real steps are the same in any order (the tests hold this to the module's
             # 1e-5), and putting them back copied the batch's states twice.
-            return self.model.score_states(list(states.unbind(1)), lengths)
+            return self.model.with_ngrams(self.model.score_states(list(states.unbind(1)), lengths), ids, lengths)
 
     def fill(self, ids) -> None:
         """Computes the table rows of the words among `ids` not seen before. One thread at a time:

@@ -1,9 +1,11 @@
-"""SentimentModel: embedding -> GRU | LSTM | RNN -> max+mean pooling over real tokens -> one logit."""
+"""SentimentModel: embedding -> GRU | LSTM | RNN -> max+mean pooling over real tokens -> one logit,
+plus, where the config has buckets for it, a bag of n-grams' linear score (reviewcli.ngrams)."""
 
 import torch
 from torch import nn
 
 from reviewcli.config import ModelConfig
+from reviewcli.ngrams import BagOfNgrams
 
 _CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}
 
@@ -151,6 +153,8 @@ class SentimentModel(EmbeddedEncoder):
         directions = 2 if config.bidirectional else 1
         # max and mean pooled states, concatenated
         self.head = nn.Linear(2 * directions * config.hidden, 1)
+        buckets = config.ngram_buckets
+        self.ngrams = BagOfNgrams(config.vocab_size, buckets, config.pad_index) if buckets else None
 
     def forward(
         self, ids: torch.Tensor, lengths: torch.Tensor, *, perturbation: torch.Tensor | None = None,
@@ -162,7 +166,12 @@ class SentimentModel(EmbeddedEncoder):
         keep_embedded: return (logits, the (T, B, E) word vectors) so a caller can take their gradient."""
         embedded = self.embed(ids)
         logits = self.classify(embedded if perturbation is None else embedded + perturbation, lengths)
+        logits = self.with_ngrams(logits, ids, lengths)
         return (logits, embedded) if keep_embedded else logits
+
+    def with_ngrams(self, logits: torch.Tensor, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The encoder's logits (B,) plus the bag of n-grams' score of ids (B, T), if the model has one."""
+        return logits if self.ngrams is None else logits + self.ngrams(ids, lengths).to(logits.dtype)
 
     def classify(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """embedded (T, B, E) word vectors, as from embed(), lengths (B,) -> logits (B,). Adversarial
