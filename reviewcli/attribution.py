@@ -39,26 +39,26 @@ def integrated_gradients(model, ids: list[int], *, device=None, first_steps: int
     with torch.no_grad():
         words = model.embed(ids_row)  # (T, 1, E)
         baseline = model.embedding.weight[model.config.pad_index].expand_as(words)
+    shares = ngram_shares(model, ids_row)
     steps = first_steps
     while True:
         scores, logit, baseline_logit = path_scores(model, ids_row, words, baseline, steps)
-        scores, baseline_logit = with_ngram_shares(model, ids_row, scores, baseline_logit)
+        scores = [score + share for score, share in zip(scores, shares)]
+        baseline_logit -= sum(shares)  # the path's ends both had the bag's score; the baseline has none
         error = abs(sum(scores) - (logit - baseline_logit))
         if error <= TOLERANCE * max(1.0, abs(logit - baseline_logit)) or steps >= MAX_STEPS:
             return Integrated(scores, error, logit, baseline_logit, steps)
         steps *= 2
 
 
-def with_ngram_shares(model, ids_row, scores: list[float], baseline_logit: float) -> tuple[list[float], float]:
-    """The encoder's scores plus each word's share of the bag of n-grams' score, and the baseline's
-    logit without that score (the path's ends both had it); as they were for a model without one."""
-    if model.ngrams is None:
-        return scores, baseline_logit
+def ngram_shares(model, ids_row) -> list[float]:
+    """Each word's share of the model's bag of n-grams score (all 0 for a model without one)."""
     import torch
 
+    if model.ngrams is None:
+        return [0.0] * ids_row.size(1)
     with torch.no_grad():
-        shares = model.ngrams.shares(ids_row, torch.tensor([ids_row.size(1)]))[0]  # (T,)
-    return [score + share for score, share in zip(scores, shares.tolist())], baseline_logit - shares.sum().item()
+        return model.ngrams.shares(ids_row, torch.tensor([ids_row.size(1)]))[0].tolist()
 
 
 def path_scores(model, ids_row, words, baseline, steps: int) -> tuple[list[float], float, float]:
