@@ -26,6 +26,7 @@ def describe(directory: Path) -> dict:
             "hidden": model.get("hidden"),
             "directions": 2 if model.get("bidirectional") else 1,
             "embedding_dim": model.get("embedding_dim"),
+            "ngram_buckets": model.get("ngram_buckets", 0),  # models from before the bag of n-grams have none
             "parameters": sum(math.prod(shape) for shape, _ in header.values()),
             "weights": WEIGHT_NAMES.get(" ".join(sorted({dtype for _, dtype in header.values()})), "mixed"),
         },
@@ -50,6 +51,13 @@ def describe(directory: Path) -> dict:
     }
 
 
+def ngram_bag(buckets: int) -> str:
+    """The linear bag beside the encoder, in words (see reviewcli/ngrams.py)."""
+    if not buckets:
+        return "none"
+    return f"words and word pairs hashed into {buckets:,} buckets, its score added to the encoder's"
+
+
 def table_rows(info: dict) -> list[tuple[str, str]]:
     """(field, value) lines of the table; what a model did not record says so."""
     arch, data = info["architecture"], info["data"]
@@ -62,6 +70,7 @@ def table_rows(info: dict) -> list[tuple[str, str]]:
             "architecture",
             f"{arch['cell']}, {layers}, {arch['hidden']} hidden, {directions}, {arch['embedding_dim']}-d embeddings",
         ),
+        ("n-gram bag", ngram_bag(arch["ngram_buckets"])),
         ("parameters", f"{arch['parameters']:,}, stored as {arch['weights']}"),
         ("vocabulary", f"{info['vocabulary_size']:,} words; reviews cut to {info['max_length']:,} tokens"),
         ("training data", ", ".join(map(str, data["sources"])) if data["sources"] else NOT_RECORDED),

@@ -51,6 +51,7 @@ def test_info_table_describes_the_model(tiny_model):
         line.split("  ")[0]: line.split("  ", 1)[1].strip() for line in result.stdout.splitlines() if "  " in line
     }
     assert fields["architecture"] == "gru, 1 layer, 8 hidden, bidirectional, 8-d embeddings"
+    assert fields["n-gram bag"] == "words and word pairs hashed into 262,144 buckets, its score added to the encoder's"
     assert fields["vocabulary"] == "300 words; reviews cut to 400 tokens"
     assert fields["labels"] == "negative → negative, positive → positive"
     assert fields["versions"].startswith("reviewcli ") and "torch " in fields["versions"]
@@ -75,9 +76,11 @@ def test_info_on_an_old_model_says_not_recorded(tiny_model, tmp_path):
     for key in ("versions", "created"):
         del config[key]
     del config["data"]["labels"]
+    del config["model"]["ngram_buckets"]
     (old / "config.json").write_text(json.dumps(config), encoding="utf-8")
     result = invoke(["info", "-m", old])
     assert result.exit_code == 0, result.output
+    assert any(line.startswith("n-gram bag") and line.rstrip().endswith("none") for line in result.stdout.splitlines())
     for name in ("versions", "created", "labels"):
         assert any(
             line.startswith(name) and line.rstrip().endswith("not recorded") for line in result.stdout.splitlines()
