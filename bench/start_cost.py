@@ -1,13 +1,14 @@
 """What the shipped knowledge costs at prediction: predict reviews/s of a model trained with the
-defaults (shipped vectors and encoder: 300-d embeddings) against one trained --from-scratch (128-d).
+defaults (shipped vectors and encoder: 300-d embeddings; the bag of n-grams) against the same
+without the bag (--ngram-buckets 0) and one trained --from-scratch (128-d).
 
-    .venv/bin/python bench/start_cost.py                       # trains both on cr, seed 13, then times them
+    .venv/bin/python bench/start_cost.py                       # trains the three on cr, seed 13, then times them
     .venv/bin/python bench/start_cost.py --lines 50000 --runs 5
 
-Both models are trained here (`reviewcli train ../shared/data/cr --seed 13 [--from-scratch]`), then
+The models are trained here (`reviewcli train ../shared/data/cr --seed 13 [OPTIONS]`), then
 `reviewcli predict --input FILE --format tsv > /dev/null` runs over the same N lines of real reviews
 (every ../shared/data/*/test.jsonl, shuffled with seed 13, newlines made spaces), as whole
-processes, alternating the two models, median of --runs. Prints a markdown table; asserts nothing.
+processes, alternating the models, median of --runs. Prints a markdown table; asserts nothing.
 """
 
 import argparse
@@ -22,7 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 CLI = str(ROOT / ".venv" / "bin" / "reviewcli")
-STARTS = {"default (shipped vectors and encoder)": [], "--from-scratch": ["--from-scratch"]}
+STARTS = {
+    "default (shipped vectors and encoder, bag of n-grams)": [],
+    "default without the bag (--ngram-buckets 0)": ["--ngram-buckets", "0"],
+    "--from-scratch": ["--from-scratch"],
+}
 
 
 def review_lines(count: int) -> list[str]:
