@@ -6,12 +6,14 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
+from conftest import DATA, ROOT, TINY, invoke
 from safetensors.torch import load_file
 
-from conftest import DATA, ROOT, TINY, invoke
 from reviewcli import checkpoint
 from reviewcli.config import ModelConfig, TrainConfig
 from reviewcli.language_model import LanguageModel
@@ -132,12 +134,16 @@ def start(args: list) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def signal_after_first_epoch(process: subprocess.Popen, signals: list) -> list[str]:
+def signal_after_first_epoch(process: subprocess.Popen, signals: list, saved: Path | None = None) -> list[str]:
+    """Signals once epoch 1's line is printed, and, given `saved`, once its model is on disk there
+    (the line comes before the save: without the wait, a quick second Ctrl-C can beat the save)."""
     lines = []
     for line in process.stderr:
         lines.append(line.rstrip("\n"))
         if line.startswith("epoch 1: loss"):
             break
+    while saved is not None and not (saved / "config.json").exists() and process.poll() is None:
+        time.sleep(0.01)
     for number in signals:
         process.send_signal(number)
     lines += [line.rstrip("\n") for line in process.stderr]
@@ -184,7 +190,7 @@ def test_a_second_ctrl_c_stops_at_once_and_corrupts_nothing(tmp_path):
 
     out = tmp_path / "run"
     process = start(["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--out", out])
-    lines = signal_after_first_epoch(process, [signal.SIGINT, signal.SIGINT])
+    lines = signal_after_first_epoch(process, [signal.SIGINT, signal.SIGINT], saved=out)
     assert process.returncode == 130
     assert lines[-1].startswith("Interrupted: ")
     assert not any("Traceback" in line for line in lines)
