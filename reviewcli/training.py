@@ -97,17 +97,20 @@ def warmup_then_decay(optimizer, total_steps: int, groups: list[dict] | None = N
 def fine_tuning_groups(model, decay: float = 2.6) -> list[dict]:
     """ULMFiT's discriminative learning rates and gradual unfreezing for a pretrained encoder: the
     head trains from epoch 1 at the full rate, then one layer per epoch from the top, each at 1/2.6
-    of the rate above it, and the embedding last (Howard & Ruder 2018)."""
+    of the rate above it, and the embedding last (Howard & Ruder 2018). Whatever is neither encoder
+    nor embedding (the head, the bag of n-grams) starts fresh, so it trains with the head."""
     encoder = model.encoder
     layers = len(encoder.forward_rnns)
-    groups = [{"params": list(model.head.parameters()), "lr_scale": 1.0, "from_epoch": 1}]
+    pretrained = []
     for depth, layer in enumerate(reversed(range(layers)), start=1):
         rnns = [encoder.forward_rnns[layer], *(encoder.backward_rnns[layer : layer + 1])]
         params = [p for rnn in rnns for p in rnn.parameters()]
-        groups.append({"params": params, "lr_scale": decay**-depth, "from_epoch": depth + 1})
+        pretrained.append({"params": params, "lr_scale": decay**-depth, "from_epoch": depth + 1})
     embedding = list(model.embedding.parameters())
-    groups.append({"params": embedding, "lr_scale": decay ** -(layers + 1), "from_epoch": layers + 2})
-    return groups
+    pretrained.append({"params": embedding, "lr_scale": decay ** -(layers + 1), "from_epoch": layers + 2})
+    taken = {id(p) for group in pretrained for p in group["params"]}
+    fresh = [p for p in model.parameters() if id(p) not in taken]
+    return [{"params": fresh, "lr_scale": 1.0, "from_epoch": 1}, *pretrained]
 
 
 def set_seed(seed: int) -> None:

@@ -200,6 +200,15 @@ def test_fine_tuning_groups_unfreeze_from_the_top_with_smaller_rates():
     assert groups[1]["params"][0] is model.encoder.forward_rnns[1].weight_ih_l0  # the top layer first
 
 
+def test_fine_tuning_groups_train_the_bag_of_ngrams_with_the_head():
+    """The bag starts at zero, not pretrained: left out of every group it would never train."""
+    model = SentimentModel(ModelConfig(vocab_size=10, embedding_dim=4, hidden=4, ngram_buckets=16))
+    groups = fine_tuning_groups(model)
+    covered = [id(p) for g in groups for p in g["params"]]
+    assert sorted(covered) == sorted(id(p) for p in model.parameters())  # every weight, once
+    assert any(p is model.ngrams.rows.weight for p in groups[0]["params"]) and groups[0]["from_epoch"] == 1
+
+
 def test_frozen_groups_do_not_move_in_their_first_epochs(small_train):
     """Before its from_epoch a group's learning rate is zero, so its weights stay as they were."""
     from reviewcli.config import TrainConfig
