@@ -6,10 +6,13 @@ Trains on the product-review training splits in ../shared/data (amazon-multidoma
 cr; never a test split), starting from the shipped vectors and encoder as every `train` does,
 stores its weights in float16 (artifacts.compact), then evaluates on each dataset's test.jsonl and
 prints a markdown table. --out elsewhere leaves models/default alone (to compare before replacing it).
+To try a variant: --options "--dropout 0.5" adds train options, and --dev scores the train splits of
+the sets it never trains on (imdb, mr, sst2) instead of the test splits, as out-of-domain validation.
 """
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -29,15 +32,22 @@ def reviewcli(*args: str) -> str:
     return subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
 
 
-def train(out: Path, cell: str) -> None:
+def train(out: Path, cell: str, options: list[str]) -> None:
     """`train` never writes the shipped model, so it trains beside it and the result replaces it here:
     a deliberate release step, the old model moved aside first and removed after."""
     build = out.parent / f".{out.name}-build"
     sources = [str(SHARED / name) for name in TRAIN_ON]
-    reviewcli("train", *sources, *SETTINGS, "--cell", cell, "--out", str(build), "--force")
+    reviewcli("train", *sources, *SETTINGS, *options, "--cell", cell, "--out", str(build), "--force")
     before, after = artifacts.compact(build)  # float16 weights: under the repository's 10 MiB a file
     print(f"compacted model.safetensors: {before:,} -> {after:,} bytes", file=sys.stderr)
     artifacts.replace_directory(build, out)
+
+
+def evaluation_sets(dev: bool) -> list[Path]:
+    if dev:
+        return sorted(p / "train.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file() and p.name not in TRAIN_ON)
+    test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
+    return [*test_sets, ROOT / "data" / "test.jsonl"]
 
 
 def main() -> None:
@@ -45,15 +55,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--cell", default="lstm", choices=["gru", "lstm", "rnn"])
     parser.add_argument("--skip-train", action="store_true", help="only evaluate an existing --out model")
+    parser.add_argument("--options", default="", help="extra train options, one shell-quoted string")
+    parser.add_argument("--dev", action="store_true", help="score train.jsonl of the sets not trained on, not test.jsonl")
     args = parser.parse_args()
     if not args.skip_train:
-        train(args.out, args.cell)
+        train(args.out, args.cell, shlex.split(args.options))
     print("| test set | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
-    test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
-    for test_set in [*test_sets, ROOT / "data" / "test.jsonl"]:
+    for test_set in evaluation_sets(args.dev):
         result = json.loads(reviewcli("evaluate", str(test_set), "--model", str(args.out), "-f", "json"))
-        name = test_set.parent.name
+        name = test_set.parent.name + ("/train" if args.dev else "")
         note = " (ours, hand-written, not trained on)" if name == "data" else "" if name in TRAIN_ON else " (not trained on)"
         print(
             f"| {name}{note} | {result['n']:,} | {100 * result['accuracy']:.1f} | "
