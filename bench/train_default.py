@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_train:
         train(args.out, args.cell, shlex.split(args.options))
-    print("| test set | n | accuracy | macro-F1 | ROC-AUC |")
+    print(f"| {'set' if args.dev else 'test set'} | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
     for test_set in evaluation_sets(args.dev):
         result = json.loads(reviewcli("evaluate", str(test_set), "--model", str(args.out), "-f", "json"))
