@@ -44,10 +44,10 @@ def train(out: Path, cell: str, options: list[str]) -> None:
 
 
 def evaluation_sets(dev: bool) -> list[Path]:
+    folders = sorted(p for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
     if dev:
-        return sorted(p / "train.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file() and p.name not in TRAIN_ON)
-    test_sets = sorted(p / "test.jsonl" for p in SHARED.iterdir() if (p / "test.jsonl").is_file())
-    return [*test_sets, ROOT / "data" / "test.jsonl"]
+        return [p / "train.jsonl" for p in folders if p.name not in TRAIN_ON]
+    return [*(p / "test.jsonl" for p in folders), ROOT / "data" / "test.jsonl"]
 
 
 def main() -> None:
