@@ -253,17 +253,21 @@ def seeds_of(system: str, seeds: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def code_version() -> str:
-    """Hash of the reviewcli/*.py (and the default settings they hold) and the shipped vectors and
+    """Hash of reviewcli's sources, every .py under reviewcli/ (and the default settings they hold) and the shipped vectors and
     encoder that `python -m reviewcli` loads here: a change to any re-runs the reviewcli rows.
     Found through reviewcli itself, as train finds them: an editable install maps the shipped
     files to its own checkout's models/, whatever checkout runs this file."""
-    from reviewcli import shipped, wordtable
+    from reviewcli.store import wordtable
+    from reviewcli.training import shipped
 
     digest = hashlib.sha256()
-    sources = Path(shipped.__file__).resolve().parent
+    package = Path(shipped.__file__).resolve().parents[1]  # reviewcli/, its layers in subfolders
     folders = (wordtable.shipped_dir(), shipped.encoder_dir())
     files = [p for folder in folders for p in sorted(Path(folder).glob("*")) if p.is_file()]
-    for path in [*sorted(sources.glob("*.py")), *files]:
+    sources = sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).as_posix())
+    for path in sources:
+        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+    for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 

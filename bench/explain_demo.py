@@ -86,10 +86,10 @@ def in_process() -> None:
     explanation again (warm)."""
     import torch
 
-    from reviewcli import artifacts
-    from reviewcli.attribution import integrated_gradients, occlusion
-    from reviewcli.explanation import explain, gate_summary
-    from reviewcli.text import tokenize
+    from reviewcli.core.text import tokenize
+    from reviewcli.explain.attribution import integrated_gradients, occlusion
+    from reviewcli.explain.explanation import explain, gate_summary
+    from reviewcli.store import artifacts
 
     model, vocab, _ = artifacts.load(artifacts.default_model_dir())
     ids = vocab.encode(tokenize(REVIEW))
@@ -126,10 +126,10 @@ def screenshot() -> None:
 def mistakes() -> None:
     import torch
 
-    from reviewcli import artifacts
-    from reviewcli.explanation import explain
-    from reviewcli.inference import Predictor
-    from reviewcli.text import tokenize
+    from reviewcli.core.text import tokenize
+    from reviewcli.explain.explanation import explain
+    from reviewcli.inference.predictor import Predictor
+    from reviewcli.store import artifacts
 
     model, vocab, config = artifacts.load(artifacts.default_model_dir())
     predictor = Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=torch.device("cpu"))

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reviewcli import artifacts  # noqa: E402
+from reviewcli.store import artifacts  # noqa: E402
 
 WORK = Path(tempfile.mkdtemp(prefix="reviewcli-faults-"))
 # datasets' caches of every file read here stay in WORK and go with it
@@ -208,7 +208,7 @@ INJECT = (
     "import errno, os, sys, safetensors.torch\n"
     "def fail(*args, **kwargs): raise OSError(errno.{code}, os.strerror(errno.{code}))\n"
     "safetensors.torch.save_file = fail\n"
-    "from reviewcli.cli import main; sys.argv = ['reviewcli'] + sys.argv[1:]; main()\n"
+    "from reviewcli.cli.main import main; sys.argv = ['reviewcli'] + sys.argv[1:]; main()\n"
 )
 
 
@@ -290,9 +290,9 @@ def changed_options() -> list[Trial]:
 
 FUZZ = """
 import pathlib, random, shutil, sys, tempfile
-from reviewcli.data import Columns, load_file
-from reviewcli.errors import ReviewCliError
-from reviewcli.inputs import DecodeReport, read_reviews
+from reviewcli.io.data import Columns, load_file
+from reviewcli.core.errors import ReviewCliError
+from reviewcli.io.inputs import DecodeReport, read_reviews
 rng = random.Random(int(sys.argv[1]))
 pieces = ['{"text": "ok", "label": "positive"}', '{"text": 1}', 'text,label', '"a,b",1', '\\t', '__label__positive fine',
           '__label__ bad', '\\x00', '\\ufeff', 'é', '"', '{', '}', '[1,2]', 'null', '-1', '3', '\\r\\n', '\\n']

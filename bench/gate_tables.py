@@ -25,10 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a plain script
 sys.path.insert(0, str(ROOT / "bench"))
 
-from reviewcli import artifacts, gate_tables  # noqa: E402
-from reviewcli.batching import batches, encode  # noqa: E402
-from reviewcli.inference import in_threads  # noqa: E402
 from speed import all_reviews  # noqa: E402
+
+from reviewcli.inference import gate_tables  # noqa: E402
+from reviewcli.inference.batching import batches, encode  # noqa: E402
+from reviewcli.inference.predictor import in_threads  # noqa: E402
+from reviewcli.store import artifacts
 
 CHUNK = 2048  # as commands.predict
 BATCH = 64  # as inference.Predictor

@@ -45,8 +45,8 @@ def scaled_groups(model, scales: tuple[float, float, float]) -> list[dict]:
 
 def one_run(dataset: str, variant: str, seed: int, out: Path) -> dict:
     """Trains in this process with the variant's groups, then evaluates on test in a subprocess."""
-    from reviewcli import stages
-    from reviewcli.cli import app
+    from reviewcli.cli.main import app
+    from reviewcli.training import stages
 
     build_model = stages.build_model
 

@@ -2,8 +2,8 @@
 
     python bench/reference_predict.py --model DIR FILE > predictions.tsv
 
-It loads the same model directory as reviewcli (weights, vocabulary, config via reviewcli.artifacts.load)
-and tokenizes with reviewcli.text.tokenize, then does what a tutorial would: read the file, score it in
+It loads the same model directory as reviewcli (weights, vocabulary, config via reviewcli.store.artifacts.load)
+and tokenizes with reviewcli.core.text.tokenize, then does what a tutorial would: read the file, score it in
 batches of 256 in file order, pad each batch to its longest review, fp32, torch.no_grad, default
 threads, and print `label<TAB>P(positive)` per input line. No length bucketing, no chunked streaming
 tricks. It runs the loaded network itself, so its predictions must equal reviewcli's.
@@ -18,8 +18,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a plain script
 
-from reviewcli import artifacts  # noqa: E402
-from reviewcli.text import tokenize  # noqa: E402
+from reviewcli.core.text import tokenize  # noqa: E402
+from reviewcli.store import artifacts  # noqa: E402
 
 BATCH_SIZE = 256
 

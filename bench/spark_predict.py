@@ -25,7 +25,7 @@ SETS = ("cr", "mr", "sst2", "amazon-multidomain")
 
 SPARK_RUN = """
 import json, sys, time
-from reviewcli import spark
+from reviewcli.engines import spark
 session = spark.session(sys.argv[1])
 session.sparkContext.setLogLevel("ERROR")
 started = time.perf_counter()

@@ -55,11 +55,11 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the checkout's reviewcli, also when run as a plain script
 
-from reviewcli import artifacts  # noqa: E402
-from reviewcli.batching import bucketed_order  # noqa: E402
-from reviewcli.data import Columns, training_data  # noqa: E402
-from reviewcli.device import keep_freed_memory  # noqa: E402
-from reviewcli.text import tokenize  # noqa: E402
+from reviewcli.core.text import tokenize  # noqa: E402
+from reviewcli.inference.batching import bucketed_order  # noqa: E402
+from reviewcli.inference.device import keep_freed_memory  # noqa: E402
+from reviewcli.io.data import Columns, training_data  # noqa: E402
+from reviewcli.store import artifacts  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "speed.md"

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reviewcli import artifacts
+from reviewcli.store import artifacts
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

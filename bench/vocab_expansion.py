@@ -55,10 +55,10 @@ def accuracy(model, vocab, texts, labels, extra_rows=None, extra_words=()):
     """Validation accuracy with extra_words appended to the vocabulary, their rows extra_rows."""
     import torch
 
-    from reviewcli.batching import encode_tokens
-    from reviewcli.inference import score
-    from reviewcli.text import tokenize
-    from reviewcli.vocab import Vocabulary
+    from reviewcli.core.text import tokenize
+    from reviewcli.core.vocab import Vocabulary
+    from reviewcli.inference.batching import encode_tokens
+    from reviewcli.inference.predictor import score
 
     weight = model.embedding.weight.detach()
     if extra_words:
@@ -75,10 +75,10 @@ def accuracy(model, vocab, texts, labels, extra_rows=None, extra_words=()):
 def measure(dataset: str, seed: int, model_dir: Path) -> dict:
     import torch
 
-    from reviewcli import artifacts, wordtable
-    from reviewcli.config import TrainConfig
-    from reviewcli.data import Columns, training_data
-    from reviewcli.text import tokenize
+    from reviewcli.core.config import TrainConfig
+    from reviewcli.core.text import tokenize
+    from reviewcli.io.data import Columns, training_data
+    from reviewcli.store import artifacts, wordtable
 
     model, vocab, config = artifacts.load(model_dir)
     train_config = TrainConfig.from_dict(config["train"])

@@ -1,5 +1,5 @@
 """Entry point for `python -m reviewcli`."""
 
-from reviewcli.cli import main
+from reviewcli.cli.main import main
 
 main()

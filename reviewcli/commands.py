@@ -1,18 +1,20 @@
 """The verbs as plain functions with keyword-only options; the CLI parses and renders around them.
 
-train and pretrain conduct the stages in reviewcli.stages: check --out, prepare data, build, fit, save."""
+train and pretrain conduct the stages in reviewcli.training.stages: check --out, prepare data, build, fit, save."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewcli import artifacts, checkpoint, distributed, outdir, stages
-from reviewcli.config import DEFAULT_CELL, ModelConfig, TrainConfig
-from reviewcli.data import Columns, load_examples
-from reviewcli.errors import UsageError
-from reviewcli.inputs import DecodeReport, Review, Source, input_form
-from reviewcli.locate import STDIN, STDIN_NAME
-from reviewcli.output import Unscored, Writer
-from reviewcli.vectors import embedding_dim
+from reviewcli.core.config import DEFAULT_CELL, ModelConfig, TrainConfig
+from reviewcli.core.errors import UsageError
+from reviewcli.io.data import Columns, load_examples
+from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
+from reviewcli.io.locate import STDIN, STDIN_NAME
+from reviewcli.io.output import Unscored, Writer
+from reviewcli.model.vectors import embedding_dim
+from reviewcli.store import artifacts, checkpoint, outdir
+from reviewcli.training import distributed, stages
 
 
 def train(
@@ -30,7 +32,7 @@ def train(
     encoder are fine-tuned; gradual: with ULMFiT's discriminative rates and gradual unfreezing;
     new_words: the training data's words missing from init's vocabulary join it.
     Given none of vectors, init and from_scratch, the model starts from the shipped vectors and
-    encoder (reviewcli.shipped); from_scratch: from random weights.
+    encoder (reviewcli.training.shipped); from_scratch: from random weights.
     out: None for models/<cell>; force: replace a model there; resume: go on from its checkpoint;
     command: the command line that resumes this run, for the message when it is interrupted.
     Under torchrun, each worker trains on its part of every batch and rank 0 alone reports and saves."""
@@ -45,7 +47,7 @@ def train(
         model_options = options_from_init(init, start.config, model_options)
         table = table_for(start, new_words)
     elif vectors is None and not from_scratch:
-        from reviewcli import shipped as knowledge
+        from reviewcli.training import shipped as knowledge
 
         shipped = knowledge.plan(model_options)
         model_options = shipped.model_options
@@ -63,10 +65,13 @@ def train(
         )  # fmt: skip
         if shipped is not None:
             table, start = shipped.load()
-        from reviewcli.device import keep_freed_memory, resolve_device  # torch only once the data is known to be good
-        from reviewcli.model import count_parameters
-        from reviewcli.objectives import Classification
-        from reviewcli.training import Trainer
+        from reviewcli.inference.device import (  # torch only once the data is known to be good
+            keep_freed_memory,
+            resolve_device,
+        )
+        from reviewcli.model.network import count_parameters
+        from reviewcli.training.loop import Trainer
+        from reviewcli.training.objectives import Classification
 
         device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
@@ -110,7 +115,7 @@ def table_for(start: stages.InitModel, new_words: bool):
             f"--new-words: {start.path} reads words through the shipped vectors, so the vocabulary is built "
             "from the data already. Leave --new-words out."
         )
-    from reviewcli import wordtable
+    from reviewcli.store import wordtable
 
     return wordtable.load()
 
@@ -130,8 +135,8 @@ def run_identity(config: TrainConfig, model_config, fingerprint: str, start: dic
 
 def conduct(run, trainer, train_data, validation_data, reporter, facts: dict, *, resume: bool) -> dict:
     """Resume if asked, fit with Ctrl-C caught, summarise; the stages do the work."""
-    from reviewcli.interrupts import StopRequest
-    from reviewcli.model import count_parameters
+    from reviewcli.core.interrupts import StopRequest
+    from reviewcli.model.network import count_parameters
 
     if resume:
         stages.resume(trainer, run)
@@ -183,7 +188,7 @@ def pretrain(
     table: read words through the shipped vectors (held fixed, not saved); False: learn an embedding.
     init: an encoder of an earlier stage to go on from (its vocabulary does not carry over: words
     are read through the table); max_tokens: read no more text than this."""
-    from reviewcli.pretraining import corpus_files, prepare_corpus
+    from reviewcli.training.pretraining import corpus_files, prepare_corpus
 
     parallel = distributed.from_environment()
     reporter = parallel.reporter(reporter)
@@ -199,11 +204,11 @@ def pretrain(
     with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
         corpus = prepare_corpus(sources, text_column, config, reporter.message, table=vectors, max_tokens=max_tokens)
-        from reviewcli.device import keep_freed_memory, resolve_device
-        from reviewcli.language_model import LanguageModel
-        from reviewcli.model import count_parameters
-        from reviewcli.objectives import LanguageModelling
-        from reviewcli.training import Trainer, set_seed
+        from reviewcli.inference.device import keep_freed_memory, resolve_device
+        from reviewcli.model.language_model import LanguageModel
+        from reviewcli.model.network import count_parameters
+        from reviewcli.training.loop import Trainer, set_seed
+        from reviewcli.training.objectives import LanguageModelling
 
         device = parallel.start(resolve_device(config.device))
         keep_freed_memory()
@@ -235,7 +240,7 @@ def pretrain(
 def load_table(model_options: dict, say):
     """The shipped vectors, their size set in model_options; None (an embedding is learned) when
     an --embedding-dim other than theirs was given."""
-    from reviewcli import wordtable
+    from reviewcli.store import wordtable
 
     requested, dimension = model_options.get("embedding_dim"), wordtable.shipped_dimension()
     if requested is not None and requested != dimension:
@@ -259,10 +264,10 @@ def read_stage(init: Path, table: bool) -> stages.InitModel:
 def compare(
     source: str, *, columns: Columns, settings, seeds: int, out: Path | None, plot: Path | None, force: bool, say
 ) -> dict:
-    """Search each cell (reviewcli.search), retrain the best of each with `seeds` seeds, test the
-    pairs (reviewcli.compare) -> the report; with out, each cell's model, trials.csv and compare.json."""
-    from reviewcli import compare as comparison
-    from reviewcli.compare_report import write_out, write_plots
+    """Search each cell (reviewcli.compare.search), retrain the best of each with `seeds` seeds, test the
+    pairs (reviewcli.compare.run) -> the report; with out, each cell's model, trials.csv and compare.json."""
+    from reviewcli.compare import run as comparison
+    from reviewcli.compare.report import write_out, write_plots
 
     if settings.study is not None and not Path(settings.study).parent.is_dir():
         raise UsageError(f"--study {settings.study}: its folder does not exist. Create it or choose another file.")
@@ -280,30 +285,20 @@ def files(count: int) -> str:
     return "1 file" if count == 1 else f"{count:,} files"
 
 
-def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):
-    """precision: fp32, bf16, or auto (see device.use_bf16)."""
-    from reviewcli.device import resolve_device, use_bf16
-    from reviewcli.inference import Predictor
-
-    directory = artifacts.default_model_dir(model_dir)
-    model, vocab, config = artifacts.load(directory)
-    device = resolve_device(device_name)
-    bf16 = use_bf16(precision, device, model.config.cell)
-    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, bf16=bf16)
-
-
 def evaluate(
     source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32",
     stdin_format: str | None = None, say=lambda text: None,
 ) -> dict:  # fmt: skip
     """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
     directory and data named and what was left out counted; say: how the labels were read."""
-    from reviewcli.metrics import evaluate as metrics
+    from reviewcli.core.metrics import evaluate as metrics
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
     for note in examples.notes():
         say(note)
     directory = artifacts.default_model_dir(model_dir)
+    from reviewcli.inference.predictor import load_predictor
+
     predictor = load_predictor(directory, device, precision)
     result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
     left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
@@ -326,12 +321,13 @@ class PredictReport:
 def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
     form: str, threshold: float, device: str, precision: str = "fp32", input_format: str | None = None,
-    header: bool = False, stdout_is_terminal: bool = False, chunk_size: int = 2048, pause: float = 0.05,
+    header: bool = False, chunk_size: int = 2048, pause: float = 0.05, progress=None,
 ) -> PredictReport:  # fmt: skip
     """Stream predictions: a chunk of reviews in, the same number of lines out, in input order. From a
-    pipe or terminal a chunk also ends when input pauses for `pause` seconds."""
-    from reviewcli.chunks import chunks
-    from reviewcli.progress import read_progress
+    pipe or terminal a chunk also ends when input pauses for `pause` seconds. progress(name, size): the
+    caller's bar for reading a file (update(position), close()), or None."""
+    from reviewcli.inference.predictor import load_predictor
+    from reviewcli.io.chunks import chunks
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
     predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
@@ -345,7 +341,7 @@ def predict(
     predictor = predictor or load_predictor(model_dir, device, precision)
     writer = Writer(form, threshold, header=header)
     unscored = Unscored()
-    bar = read_progress(source.name, source.size, stdout_is_terminal) if source else None
+    bar = progress(source.name, source.size) if source and progress else None
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
             probabilities = predictor.predict_known([review.text for review in chunk])
@@ -361,13 +357,14 @@ def predict(
 
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
-    gates: bool, form: str, top_k: int, out: Path | None = None, plot: Path | None = None, device: str = "auto",
-) -> DecodeReport | None:  # fmt: skip
-    """Explain each review: attributions in the logit of positive (and gates), rendered in `form`
-    to stdout or `out`; plot: a PNG heat map of the one review. Scores run in fp32."""
-    from reviewcli.explain_view import ExplainWriter
-    from reviewcli.explanation import explain as explain_review
-    from reviewcli.inputs import read_reviews
+    gates: bool, device: str = "auto", one: bool = False,
+) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
+    """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
+    (explanations, the input's decode report or None). one: a usage error if the input holds more than
+    one review (for a plot of one review). Scores run in fp32."""
+    from reviewcli.explain.explanation import explain as explain_review
+    from reviewcli.inference.predictor import load_predictor
+    from reviewcli.io.inputs import read_reviews
 
     report = None
     if input_path is not None:
@@ -376,22 +373,18 @@ def explain(
     else:
         reviews = iter([Review(text) for text in texts])
     predictor = load_predictor(model_dir, device, "fp32")
-    writer = ExplainWriter(form, top_k=top_k, gates=gates, out=out)
-    for number, review in enumerate(reviews, start=1):
-        if plot is not None and number > 1:
-            raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold more. "
-                             "Give one review, or leave --plot out.")  # fmt: skip
-        explained = explain_review(
-            predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
-            gates=gates or form == "html" or plot is not None,
-        )  # fmt: skip
-        writer.write(explained)
-        if plot is not None:
-            from reviewcli.explain_page import plot as draw
 
-            draw(explained, plot)
-    writer.close()
-    return report
+    def explanations():
+        for number, review in enumerate(reviews, start=1):
+            if one and number > 1:
+                raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold "
+                                 "more. Give one review, or leave --plot out.")  # fmt: skip
+            yield explain_review(
+                predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
+                gates=gates,
+            )  # fmt: skip
+
+    return explanations(), report
 
 
 def predict_spark(
@@ -400,7 +393,7 @@ def predict_spark(
 ) -> dict:  # fmt: skip
     """`predict --engine spark`: Parquet files matching input_pattern scored on Spark, written as
     Parquet to output (the input's columns plus label and probability). -> {"rows", "files", "output"}."""
-    from reviewcli import spark
+    from reviewcli.engines import spark
 
     return spark.score_files(
         input_pattern, output, model_dir, master, text_column, threshold=threshold, precision=precision

@@ -81,7 +81,7 @@ def invoke(args: list[str], **kwargs):
     """The CLI in-process; stdout and stderr stay apart (result.stdout / result.stderr)."""
     from typer.testing import CliRunner
 
-    from reviewcli.cli import app
+    from reviewcli.cli.main import app
 
     return CliRunner().invoke(app, [str(a) for a in args], **kwargs)
 
@@ -101,7 +101,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def predictor(tiny_model):
-    from reviewcli.commands import load_predictor
+    from reviewcli.inference.predictor import load_predictor
 
     return load_predictor(tiny_model, "cpu")
 

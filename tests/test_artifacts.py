@@ -1,4 +1,4 @@
-"""reviewcli.artifacts: the model directory format, atomic saves, careful loading."""
+"""reviewcli.store.artifacts: the model directory format, atomic saves, careful loading."""
 
 import json
 import pickle
@@ -8,12 +8,12 @@ import struct
 import pytest
 import torch
 
-from reviewcli import artifacts
-from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.errors import ModelError, OutputError, UsageError
-from reviewcli.inference import score
-from reviewcli.model import SentimentModel
-from reviewcli.vocab import Vocabulary
+from reviewcli.core.config import ModelConfig, TrainConfig
+from reviewcli.core.errors import ModelError, OutputError, UsageError
+from reviewcli.core.vocab import Vocabulary
+from reviewcli.inference.predictor import score
+from reviewcli.model.network import SentimentModel
+from reviewcli.store import artifacts
 
 CPU = torch.device("cpu")
 ENCODED = [[2, 3, 4], [5], [6, 7, 8, 9, 2]]

@@ -1,11 +1,11 @@
-"""reviewcli.batching: encoding, truncation, bucketing and padding."""
+"""reviewcli.inference.batching: encoding, truncation, bucketing and padding."""
 
 import random
 
 import pytest
 
-from reviewcli.batching import batches, bucketed_order, collate, encode, encode_tokens, truncate
-from reviewcli.vocab import Vocabulary
+from reviewcli.core.vocab import Vocabulary
+from reviewcli.inference.batching import batches, bucketed_order, collate, encode, encode_tokens, truncate
 
 VOCAB = Vocabulary.build([["great", "taste", "bad"]])
 

@@ -5,8 +5,8 @@ import shutil
 import time
 
 import pytest
-
 from conftest import DATA, TINY, invoke, write_jsonl
+
 from reviewcli import __version__
 
 REVIEWS = ["great taste", "soggy and stale, never again"]

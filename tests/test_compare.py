@@ -7,7 +7,7 @@ import random
 import pytest
 from conftest import invoke, read_jsonl, write_jsonl
 
-from reviewcli import search
+from reviewcli.compare import search
 
 GOOD = ["great", "good", "excellent", "tasty", "love", "fresh", "perfect"]
 BAD = ["bad", "awful", "stale", "terrible", "hate", "soggy", "broken"]
@@ -203,7 +203,7 @@ def test_plots_are_pngs(report):
 
 
 def test_table_shows_cells_pairs_and_verdict(report, capsys):
-    from reviewcli.compare_report import print_table
+    from reviewcli.compare.report import print_table
 
     found, _ = report
     print_table(found)
@@ -238,8 +238,8 @@ def test_hyperband_pruner(reviews):
 def test_forget_bias_sets_the_lstm_forget_gates_only():
     import torch
 
-    from reviewcli.config import ModelConfig
-    from reviewcli.model import SentimentModel, set_forget_bias
+    from reviewcli.core.config import ModelConfig
+    from reviewcli.model.network import SentimentModel, set_forget_bias
 
     model = SentimentModel(ModelConfig(vocab_size=10, cell="lstm", embedding_dim=4, hidden=3, layers=2))
     before = {name: value.clone() for name, value in model.state_dict().items()}

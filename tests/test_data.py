@@ -1,13 +1,13 @@
-"""reviewcli.data: every input format, column detection, folders, splits and data errors."""
+"""reviewcli.io.data: every input format, column detection, folders, splits and data errors."""
 
 import json
 import time
 
 import pytest
-
 from conftest import DATA, write_jsonl
-from reviewcli.data import Columns, Examples, load_examples, load_file, load_splits, stratified_split, training_data
-from reviewcli.errors import DataError, UsageError
+
+from reviewcli.core.errors import DataError, UsageError
+from reviewcli.io.data import Columns, Examples, load_examples, load_file, load_splits, stratified_split, training_data
 
 ROWS = [("Great taste, will buy again", "positive"), ("Stale and soggy", "negative"), ("Lovely", "positive")]
 
@@ -372,7 +372,7 @@ def test_json_null_line_is_a_data_error_not_a_crash(tmp_path, content, where):
     path = tmp_path / "r.jsonl"
     path.write_text(content, encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from reviewcli.data import Columns, load_file; from reviewcli.errors "
+        "import sys; from pathlib import Path; from reviewcli.io.data import Columns, load_file; from reviewcli.core.errors "
         "import DataError\ntry:\n    load_file(Path(sys.argv[1]), Columns())\nexcept DataError as e:\n    print(e)"
     )
     done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=120)

@@ -7,9 +7,9 @@ import time
 import pytest
 from conftest import TINY, invoke, run_cli
 
-from reviewcli.data import load_splits
-from reviewcli.errors import UsageError
-from reviewcli.locate import close_names, hub_name, sniff
+from reviewcli.core.errors import UsageError
+from reviewcli.io.data import load_splits
+from reviewcli.io.locate import close_names, hub_name, sniff
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_a_damaged_gzip_file_is_one_line_error(tmp_path, tiny_model):
 
 
 def test_pretrain_folder_takes_its_compressed_unlabeled_file(tmp_path, small_rows):
-    from reviewcli.pretraining import corpus_files
+    from reviewcli.training.pretraining import corpus_files
 
     gzip_jsonl(tmp_path / "unlabeled.jsonl.gz", [{"text": row["text"]} for row in small_rows])
     gzip_jsonl(tmp_path / "test.jsonl.gz", small_rows)

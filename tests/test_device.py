@@ -1,10 +1,10 @@
-"""reviewcli.device: choosing where the model runs."""
+"""reviewcli.inference.device: choosing where the model runs."""
 
 import pytest
 import torch
 
-from reviewcli.device import autocast, resolve_device, use_bf16
-from reviewcli.errors import UsageError
+from reviewcli.core.errors import UsageError
+from reviewcli.inference.device import autocast, resolve_device, use_bf16
 
 
 def test_cpu():
@@ -59,7 +59,7 @@ def test_bf16_autocast_on_cpu_when_asked():
 
 
 def test_bf16_predictions_stay_close_to_fp32(tiny_model):
-    from reviewcli.commands import load_predictor
+    from reviewcli.inference.predictor import load_predictor
 
     texts = ["great taste", "soggy and stale, never again", "it broke after a week and support never answered"]
     fp32 = load_predictor(tiny_model, "cpu", "fp32").predict(texts)
@@ -71,7 +71,7 @@ def test_keep_freed_memory_takes_on_glibc_and_is_skipped_elsewhere():
     import platform
     import sys
 
-    from reviewcli.device import keep_freed_memory
+    from reviewcli.inference.device import keep_freed_memory
 
     on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert keep_freed_memory() is on_glibc

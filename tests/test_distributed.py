@@ -14,7 +14,7 @@ import torch
 from conftest import DATA, ROOT, TINY, invoke, read_jsonl, write_jsonl
 from safetensors.torch import load_file
 
-from reviewcli import distributed
+from reviewcli.training import distributed
 
 # dropout 0 and the same global batch: the two runs take the same steps
 SETTINGS = [*TINY, "--epochs", "2", "--dropout", "0", "--batch-size", "16"]

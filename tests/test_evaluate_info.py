@@ -58,7 +58,7 @@ def test_info_table_describes_the_model(tiny_model):
 
 
 def test_info_json_counts_parameters_from_the_header(tiny_model, predictor):
-    from reviewcli.model import count_parameters
+    from reviewcli.model.network import count_parameters
 
     found = json.loads(invoke(["info", "-m", tiny_model, "--format", "json"]).stdout)
     assert found["architecture"]["parameters"] == count_parameters(predictor.model)
@@ -89,7 +89,7 @@ def test_info_on_an_old_model_says_not_recorded(tiny_model, tmp_path):
 
 def test_info_reads_no_weights_and_imports_no_torch(tiny_model):
     probe = (
-        "import sys\nfrom reviewcli.cli import app\n"
+        "import sys\nfrom reviewcli.cli.main import app\n"
         "try:\n    app(['info', '-m', sys.argv[1], '-f', 'json'], prog_name='reviewcli')\n"
         "except SystemExit as exit:\n    print(exit.code, 'torch' in sys.modules, file=sys.stderr)\n"
     )

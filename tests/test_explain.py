@@ -10,13 +10,13 @@ from conftest import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewcli.attribution import integrated_gradients, occlusion
-from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.explanation import explain
-from reviewcli.model import SentimentModel
-from reviewcli.spans import overlap_groups, reproduces, token_spans
-from reviewcli.text import tokenize
-from reviewcli.vocab import Vocabulary
+from reviewcli.core.config import ModelConfig, TrainConfig
+from reviewcli.core.spans import overlap_groups, reproduces, token_spans
+from reviewcli.core.text import tokenize
+from reviewcli.core.vocab import Vocabulary
+from reviewcli.explain.attribution import integrated_gradients, occlusion
+from reviewcli.explain.explanation import explain
+from reviewcli.model.network import SentimentModel
 
 JSON_KEYS = {"text", "label", "probability", "method", "completeness_error", "tokens"}
 TOKEN_KEYS = {"text", "start", "end", "attribution", "occlusion"}
@@ -117,9 +117,9 @@ def planted(rng: random.Random, count: int) -> tuple[list[str], list[int], list[
 @pytest.fixture(scope="module")
 def cue_models():
     """A tiny GRU trained to read the cue, and the same architecture with fresh random weights."""
-    from reviewcli.batching import encode
-    from reviewcli.objectives import Classification
-    from reviewcli.training import Trainer
+    from reviewcli.inference.batching import encode
+    from reviewcli.training.loop import Trainer
+    from reviewcli.training.objectives import Classification
 
     vocab = Vocabulary(["<pad>", "<unk>", *FILLER, *CUES])
     texts, labels, _ = planted(random.Random(1), 300)
@@ -195,7 +195,7 @@ def shown(cue_models):
 
 
 def test_html_page_is_self_contained(shown):
-    from reviewcli.explain_page import page
+    from reviewcli.cli.explain_page import page
 
     html = page([shown], 3)
     assert "http" not in html.lower()
@@ -204,7 +204,7 @@ def test_html_page_is_self_contained(shown):
 
 
 def test_plain_view_has_signed_scores(shown):
-    from reviewcli.explain_view import plain
+    from reviewcli.cli.explain_view import plain
 
     lines = plain(shown, 2).splitlines()
     header = lines[2].split("\t")

@@ -14,14 +14,14 @@ import json
 import re
 
 import pytest
+from conftest import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import invoke
-from reviewcli.data import Columns, load_file
-from reviewcli.errors import ReviewCliError
-from reviewcli.inputs import DecodeReport, read_reviews
-from reviewcli.text import tokenize
+from reviewcli.core.errors import ReviewCliError
+from reviewcli.core.text import tokenize
+from reviewcli.io.data import Columns, load_file
+from reviewcli.io.inputs import DecodeReport, read_reviews
 
 FUZZ = settings(
     derandomize=True, database=None, deadline=None, print_blob=False,

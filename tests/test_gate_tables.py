@@ -1,15 +1,15 @@
-"""reviewcli.gate_tables: scoring through per-word gate tables gives the model's own probabilities
+"""reviewcli.inference.gate_tables: scoring through per-word gate tables gives the model's own probabilities
 (1e-5), fills a word's rows once, and is used for prediction only where it applies."""
 
 import pytest
 import torch
 
-from reviewcli import gate_tables
-from reviewcli.batching import encode
-from reviewcli.config import ModelConfig
-from reviewcli.inference import Predictor, score
-from reviewcli.model import SentimentModel
-from reviewcli.vocab import PAD, UNK, Vocabulary
+from reviewcli.core.config import ModelConfig
+from reviewcli.core.vocab import PAD, UNK, Vocabulary
+from reviewcli.inference import gate_tables
+from reviewcli.inference.batching import encode
+from reviewcli.inference.predictor import Predictor, score
+from reviewcli.model.network import SentimentModel
 
 VOCAB = 40
 
@@ -117,7 +117,7 @@ def test_scoring_on_threads_gives_the_same_probabilities_in_order_and_restores_t
 
 
 def test_threads_are_restored_when_a_batch_fails(two_threads):
-    from reviewcli.inference import in_threads
+    from reviewcli.inference.predictor import in_threads
 
     def fails(item):
         assert torch.get_num_threads() == 1  # 2 workers, 1 of torch's threads each
@@ -133,7 +133,7 @@ def test_threads_are_restored_when_a_batch_fails(two_threads):
 
 
 def test_predictor_uses_threads_only_through_the_tables_and_never_more_than_the_batches(monkeypatch):
-    import reviewcli.inference as inference
+    import reviewcli.inference.predictor as inference
 
     monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
     cpu = torch.device("cpu")

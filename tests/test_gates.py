@@ -1,12 +1,12 @@
-"""reviewcli.gates: replaying trained GRU/LSTM weights through the cell equations gives the modules'
+"""reviewcli.model.gates: replaying trained GRU/LSTM weights through the cell equations gives the modules'
 own hidden states, and the gates say what was kept."""
 
 import pytest
 import torch
 
-from reviewcli.config import ModelConfig
-from reviewcli.gates import replay, summarise
-from reviewcli.model import SentimentModel, reversal_index
+from reviewcli.core.config import ModelConfig
+from reviewcli.model.gates import replay, summarise
+from reviewcli.model.network import SentimentModel, reversal_index
 
 
 def tiny(cell: str, layers: int = 2, bidirectional: bool = True, seed: int = 0) -> SentimentModel:

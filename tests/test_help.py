@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, TINY, invoke, run_cli
 
 COMMANDS = ("train", "pretrain", "evaluate", "predict", "info", "explain", "compare")
@@ -160,8 +159,8 @@ def row_cells(epoch: dict) -> list[str]:
 
 
 def test_wide_values_still_fit_60_columns(monkeypatch, capsys):
-    from reviewcli.progress import RichReporter
-    from reviewcli.training import EpochResult
+    from reviewcli.cli.progress import RichReporter
+    from reviewcli.training.events import EpochResult
 
     monkeypatch.setenv("COLUMNS", "60")
     reporter = RichReporter()

@@ -8,7 +8,7 @@ from conftest import ROOT, run_cli
 
 PROBE = """
 import json, sys
-from reviewcli.cli import app
+from reviewcli.cli.main import app
 codes = []
 for args in json.loads(sys.argv[1]):
     try:
@@ -60,7 +60,7 @@ def test_predict_imports_no_compiler_or_data_library(tiny_model):
     """Building a model on the meta device to check its files once imported torch._dynamo (2 s of
     every predict); predict needs neither it nor datasets, pyspark or optuna."""
     probe = (
-        "import sys\nfrom reviewcli.cli import app\n"
+        "import sys\nfrom reviewcli.cli.main import app\n"
         "try:\n    app(['predict', 'great taste', '-m', sys.argv[1]], prog_name='reviewcli')\n"
         "except SystemExit:\n    pass\n"
         "print(sorted(m for m in ('torch._dynamo', 'datasets', 'pyspark', 'optuna') if m in sys.modules), file=sys.stderr)\n"

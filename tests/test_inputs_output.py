@@ -1,13 +1,13 @@
-"""reviewcli.inputs and reviewcli.output: reading reviews to predict, writing predictions."""
+"""reviewcli.io.inputs and reviewcli.io.output: reading reviews to predict, writing predictions."""
 
 import io
 import json
 
 import pytest
 
-from reviewcli.errors import DataError, UsageError
-from reviewcli.inputs import DecodeReport, Review, input_form, read_reviews
-from reviewcli.output import Unscored, Writer, label_of, one_line, prediction, record_of
+from reviewcli.core.errors import DataError, UsageError
+from reviewcli.io.inputs import DecodeReport, Review, input_form, read_reviews
+from reviewcli.io.output import Unscored, Writer, label_of, one_line, prediction, record_of
 
 
 def reviews(path, form, text_column=None):

@@ -3,9 +3,9 @@
 import pytest
 from conftest import TINY, invoke
 
-from reviewcli.data import Columns, load_file, training_data
-from reviewcli.errors import DataError
-from reviewcli.labels import map_labels
+from reviewcli.core.errors import DataError
+from reviewcli.core.labels import map_labels
+from reviewcli.io.data import Columns, load_file, training_data
 
 
 def test_minus_one_and_one_are_negative_and_positive():

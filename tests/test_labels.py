@@ -1,9 +1,9 @@
-"""reviewcli.labels: whatever a dataset calls its labels -> 1 / 0 / None."""
+"""reviewcli.core.labels: whatever a dataset calls its labels -> 1 / 0 / None."""
 
 import pytest
 
-from reviewcli.errors import DataError
-from reviewcli.labels import detect_scheme, map_label, map_labels
+from reviewcli.core.errors import DataError
+from reviewcli.core.labels import detect_scheme, map_label, map_labels
 
 
 def mapped(values):
@@ -42,7 +42,7 @@ def test_stars_as_strings():
 
 
 def test_three_stars_dropped_and_counted_when_loading(tmp_path):
-    from reviewcli.data import Columns, load_file
+    from reviewcli.io.data import Columns, load_file
 
     path = tmp_path / "r.csv"
     path.write_text("text,rating\ngreat,5\nmeh,3\nawful,1\nfine,3\ngood,4\n", encoding="utf-8")

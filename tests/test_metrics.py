@@ -1,8 +1,8 @@
-"""reviewcli.metrics against small examples worked by hand."""
+"""reviewcli.core.metrics against small examples worked by hand."""
 
 import pytest
 
-from reviewcli.metrics import accuracy, confusion_matrix, evaluate, log_loss, per_class, roc_auc
+from reviewcli.core.metrics import accuracy, confusion_matrix, evaluate, log_loss, per_class, roc_auc
 
 # true labels and probabilities: predictions at 0.5 are   1, 1, 0 | 0, 0, 1, 0
 LABELS = [1, 1, 1, 0, 0, 0, 0]

@@ -1,11 +1,11 @@
-"""reviewcli.model and reviewcli.inference: padding invariance, probabilities, order."""
+"""reviewcli.model.network and reviewcli.inference.predictor: padding invariance, probabilities, order."""
 
 import pytest
 import torch
 
-from reviewcli.config import ModelConfig
-from reviewcli.inference import score
-from reviewcli.model import SentimentModel, count_parameters
+from reviewcli.core.config import ModelConfig
+from reviewcli.inference.predictor import score
+from reviewcli.model.network import SentimentModel, count_parameters
 
 CPU = torch.device("cpu")
 
@@ -98,7 +98,7 @@ def test_predictor_scores_raw_text_in_order(predictor):
 
 
 def test_reverse_matches_a_gather_forward_and_backward():
-    from reviewcli.model import Reverse, reversal_index
+    from reviewcli.model.network import Reverse, reversal_index
 
     lengths = torch.tensor([5, 2, 4])
     sequence = torch.randn(5, 3, 4, requires_grad=True)  # (T, B, D)
@@ -113,7 +113,7 @@ def test_reverse_matches_a_gather_forward_and_backward():
 
 
 def test_locked_dropout_drops_the_same_features_at_every_step():
-    from reviewcli.model import LockedDropout
+    from reviewcli.model.network import LockedDropout
 
     dropout = LockedDropout(0.5).train()
     out = dropout(torch.ones(7, 3, 16))  # (T, B, D)
@@ -123,7 +123,7 @@ def test_locked_dropout_drops_the_same_features_at_every_step():
 
 
 def test_dropout_keeps_about_one_minus_p_and_rescales():
-    from reviewcli.model import Dropout
+    from reviewcli.model.network import Dropout
 
     torch.manual_seed(0)
     out = Dropout(0.3).train()(torch.ones(200, 500))
@@ -133,7 +133,7 @@ def test_dropout_keeps_about_one_minus_p_and_rescales():
 
 
 def test_max_over_time_has_amax_values_and_gradient_ties_included():
-    from reviewcli.model import MaxOverTime
+    from reviewcli.model.network import MaxOverTime
 
     states = torch.randn(6, 3, 4)
     states[2, 1, 0] = states[4, 1, 0] = states[:, 1, 0].max() + 1.0  # a tie: amax splits its gradient

@@ -1,22 +1,23 @@
-"""reviewcli.ngrams: the bag of words and pairs beside the encoder: its features, its score and
+"""reviewcli.model.ngrams: the bag of words and pairs beside the encoder: its features, its score and
 shares, and that prediction, explanation, saving and `train` all carry it."""
 
 import json
 
 import pytest
 import torch
-from typer.testing import CliRunner
-
-from reviewcli import artifacts, attribution, gate_tables
-from reviewcli.artifacts import Record
-from reviewcli.cli import app
-from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.model import SentimentModel
-from reviewcli.ngrams import SCALE, BagOfNgrams
-from reviewcli.vocab import PAD, UNK, Vocabulary
-
 from conftest import DATA, TINY
 from test_gate_tables import random_batch
+from typer.testing import CliRunner
+
+from reviewcli.cli.main import app
+from reviewcli.core.config import ModelConfig, TrainConfig
+from reviewcli.core.vocab import PAD, UNK, Vocabulary
+from reviewcli.explain import attribution
+from reviewcli.inference import gate_tables
+from reviewcli.model.network import SentimentModel
+from reviewcli.model.ngrams import SCALE, BagOfNgrams
+from reviewcli.store import artifacts
+from reviewcli.store.artifacts import Record
 
 VOCAB, BUCKETS = 40, 64
 

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import DATA, ROOT, TINY, invoke
-from reviewcli import artifacts, checkpoint
-from reviewcli.outdir import RunLock
+
+from reviewcli.store import artifacts, checkpoint
+from reviewcli.store.outdir import RunLock
 
 
 @pytest.fixture

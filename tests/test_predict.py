@@ -10,7 +10,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, invoke, write_jsonl
 
 ROWS = [{"id": 1, "review": "great taste", "stars": 5}, {"id": 2, "review": "", "stars": 1},

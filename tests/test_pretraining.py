@@ -4,13 +4,13 @@ import json
 
 import pytest
 import torch
+from conftest import DATA, invoke, write_jsonl
 from safetensors.torch import load_file
 
-from conftest import DATA, invoke, write_jsonl
-from reviewcli.config import ModelConfig
-from reviewcli.language_model import LanguageModel, sampling_distribution
-from reviewcli.model import SentimentModel
-from reviewcli.training import fine_tuning_groups
+from reviewcli.core.config import ModelConfig
+from reviewcli.model.language_model import LanguageModel, sampling_distribution
+from reviewcli.model.network import SentimentModel
+from reviewcli.training.loop import fine_tuning_groups
 
 PRETRAIN_TINY = ["--cell", "gru", "--embedding-dim", "8", "--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
 
@@ -111,10 +111,10 @@ def test_an_encoder_cannot_predict(encoder_dir):
 
 def init_stages(encoder_dir, small_train, *, gradual=False, new_words=False):
     """The data and model stages as `train --init` runs them."""
-    from reviewcli import stages
     from reviewcli.commands import options_from_init
-    from reviewcli.config import TrainConfig
-    from reviewcli.data import Columns
+    from reviewcli.core.config import TrainConfig
+    from reviewcli.io.data import Columns
+    from reviewcli.training import stages
 
     said = []
     init = stages.read_init(encoder_dir)
@@ -211,9 +211,9 @@ def test_fine_tuning_groups_train_the_bag_of_ngrams_with_the_head():
 
 def test_frozen_groups_do_not_move_in_their_first_epochs(small_train):
     """Before its from_epoch a group's learning rate is zero, so its weights stay as they were."""
-    from reviewcli.config import TrainConfig
-    from reviewcli.objectives import Classification
-    from reviewcli.training import Trainer
+    from reviewcli.core.config import TrainConfig
+    from reviewcli.training.loop import Trainer
+    from reviewcli.training.objectives import Classification
 
     model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4))
     before = model.embedding.weight.detach().clone()

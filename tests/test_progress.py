@@ -1,12 +1,12 @@
-"""reviewcli.progress: what `train` shows on stderr, by where stderr goes."""
+"""reviewcli.cli.progress: what `train` shows on stderr, by where stderr goes."""
 
 import re
 
 import pytest
-
 from conftest import TINY, invoke
-from reviewcli.progress import PlainReporter, QuietReporter, RichReporter, epoch_line, make_reporter
-from reviewcli.training import EpochResult
+
+from reviewcli.cli.progress import PlainReporter, RichReporter, epoch_line, make_reporter
+from reviewcli.training.events import EpochResult, Reporter
 
 
 def train(small_train, out, *extra):
@@ -52,11 +52,11 @@ def test_make_reporter_choice(monkeypatch):
     import sys
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # no terminal, even under `pytest -s` in a terminal
-    assert type(make_reporter(quiet=True)) is QuietReporter
+    assert type(make_reporter(quiet=True)) is Reporter
     assert type(make_reporter(quiet=False)) is PlainReporter
     monkeypatch.setenv("REVIEWCLI_FORCE_TERMINAL", "1")
     assert type(make_reporter(quiet=False)) is RichReporter
-    assert type(make_reporter(quiet=True)) is QuietReporter
+    assert type(make_reporter(quiet=True)) is Reporter
 
 
 @pytest.mark.parametrize(("best", "suffix"), [(True, " *best"), (False, "s")])

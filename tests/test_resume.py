@@ -14,12 +14,12 @@ import torch
 from conftest import DATA, ROOT, TINY, invoke
 from safetensors.torch import load_file
 
-from reviewcli import checkpoint
-from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.language_model import LanguageModel
-from reviewcli.model import SentimentModel
-from reviewcli.objectives import Classification, LanguageModelling
-from reviewcli.training import Trainer, set_seed
+from reviewcli.core.config import ModelConfig, TrainConfig
+from reviewcli.model.language_model import LanguageModel
+from reviewcli.model.network import SentimentModel
+from reviewcli.store import checkpoint
+from reviewcli.training.loop import Trainer, set_seed
+from reviewcli.training.objectives import Classification, LanguageModelling
 
 CPU = torch.device("cpu")
 LONG_RUN = ["--epochs", "5", "--patience", "5", "--batch-size", "16"]  # epochs 2-5 outlast the signal
@@ -99,9 +99,9 @@ def test_interrupted_and_resumed_equals_uninterrupted(make_run, stop_at, tmp_pat
 
 def test_pretraining_keeps_its_best_epoch_not_its_last(tmp_path):
     """The held-out loss falls, then rises: the saved encoder is epoch 2's, and says so."""
-    from reviewcli import stages
-    from reviewcli.progress import QuietReporter
-    from reviewcli.vocab import Vocabulary
+    from reviewcli.core.vocab import Vocabulary
+    from reviewcli.training import stages
+    from reviewcli.training.events import Reporter
 
     class Scripted(LanguageModelling):
         losses = iter([1.0, 0.5, 0.8])
@@ -114,7 +114,7 @@ def test_pretraining_keeps_its_best_epoch_not_its_last(tmp_path):
     trainer.objective = Scripted(config, CPU)
     snapshots = {}
 
-    class Recording(QuietReporter):
+    class Recording(Reporter):
         def epoch(self, result):
             snapshots[result.epoch] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
 
@@ -186,7 +186,7 @@ def test_sigterm_stops_like_ctrl_c(tmp_path):
 
 
 def test_a_second_ctrl_c_stops_at_once_and_corrupts_nothing(tmp_path):
-    from reviewcli import artifacts
+    from reviewcli.store import artifacts
 
     out = tmp_path / "run"
     process = start(["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--out", out])
@@ -215,11 +215,12 @@ def test_resume_with_other_settings_names_what_differs(tmp_path, small_train):
 
 def make_unfinished(out, small_train):
     """Interrupt a run on `out` after its first epoch, in-process."""
-    from reviewcli import commands, stages
-    from reviewcli.data import Columns
-    from reviewcli.progress import QuietReporter
+    from reviewcli import commands
+    from reviewcli.io.data import Columns
+    from reviewcli.training import stages
+    from reviewcli.training.events import Reporter
 
-    class StopAfterFirstEpoch(QuietReporter):
+    class StopAfterFirstEpoch(Reporter):
         def epoch(self, result):
             os.kill(os.getpid(), signal.SIGINT)
 
@@ -233,10 +234,11 @@ def make_unfinished(out, small_train):
 
 
 def test_pretrain_resume_finishes_the_same_run(tmp_path):
-    from reviewcli import commands, stages
-    from reviewcli.progress import QuietReporter
+    from reviewcli import commands
+    from reviewcli.training import stages
+    from reviewcli.training.events import Reporter
 
-    class StopAfterFirstEpoch(QuietReporter):
+    class StopAfterFirstEpoch(Reporter):
         def epoch(self, result):
             if result.epoch == 1:
                 os.kill(os.getpid(), signal.SIGINT)

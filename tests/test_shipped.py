@@ -8,12 +8,13 @@ import os
 import numpy
 import pytest
 import torch
+from conftest import DATA, invoke
 from safetensors.torch import load_file
 
-from conftest import DATA, invoke
-from reviewcli import shipped, wordtable
-from reviewcli.errors import ModelError
-from reviewcli.vocab import Vocabulary
+from reviewcli.core.errors import ModelError
+from reviewcli.core.vocab import Vocabulary
+from reviewcli.store import wordtable
+from reviewcli.training import shipped
 
 SMALL = ["--hidden", "8", "--min-freq", "1", "--max-vocab", "300", "--device", "cpu"]
 
@@ -261,7 +262,7 @@ def test_two_folders_with_a_train_file_each_keep_two_label_schemes(tmp_path, sma
 
 
 def test_pretrain_defaults_to_the_cell_train_defaults_to(tmp_path):
-    from reviewcli.config import DEFAULT_CELL
+    from reviewcli.core.config import DEFAULT_CELL
 
     out = tmp_path / "p"
     result = invoke(["pretrain", DATA / "train.jsonl", *SMALL, "--max-tokens", "300", "--epochs", "1", "--out", out, "-q"])

@@ -6,7 +6,7 @@ import sys
 
 from conftest import DATA, invoke
 
-from reviewcli import artifacts
+from reviewcli.store import artifacts
 
 
 def test_shipped_model_is_complete_and_small():
@@ -18,7 +18,8 @@ def test_shipped_model_is_complete_and_small():
 
 def test_everything_shipped_stays_under_60_mb():
     """The model, the word vectors and the encoder together (issue 13's cap on the package)."""
-    from reviewcli import shipped, wordtable
+    from reviewcli.store import wordtable
+    from reviewcli.training import shipped
 
     directories = [artifacts.shipped_model_dir(), wordtable.shipped_dir(), shipped.encoder_dir()]
     assert all((d / name).is_file() for d, name in zip(directories, ["config.json", "words.tsv.gz", "config.json"]))

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from reviewcli.significance import (
+from reviewcli.compare.significance import (
     Pair,
     bootstrap,
     compare_all,

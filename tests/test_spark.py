@@ -15,8 +15,8 @@ FILES = (400, 350, 250)  # 1,000 reviews in three Parquet files
 
 
 def test_a_missing_pyspark_is_one_clear_message(monkeypatch):
-    from reviewcli import spark
-    from reviewcli.errors import UsageError
+    from reviewcli.core.errors import UsageError
+    from reviewcli.engines import spark
 
     monkeypatch.setitem(sys.modules, "pyspark", None)  # `import pyspark` now raises ImportError
     with pytest.raises(UsageError, match=r"needs pyspark.*pip install 'reviewcli\[spark\]'"):
@@ -24,7 +24,7 @@ def test_a_missing_pyspark_is_one_clear_message(monkeypatch):
 
 
 def test_the_base_install_never_imports_pyspark():
-    probe = "import sys, reviewcli.cli, reviewcli.commands, reviewcli.spark; print('pyspark' in sys.modules)"
+    probe = "import sys, reviewcli.cli.main, reviewcli.commands, reviewcli.engines.spark; print('pyspark' in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, cwd=ROOT, timeout=60, text=True, check=False
     )
@@ -96,7 +96,7 @@ def test_spark_scores_as_the_predictor_does_keeping_rows_columns_and_order(
 ):
     import pandas as pd
 
-    from reviewcli import spark
+    from reviewcli.engines import spark
 
     _, log = spark_session
     output = tmp_path / "scored"
@@ -126,8 +126,8 @@ def test_spark_scores_as_the_predictor_does_keeping_rows_columns_and_order(
 
 @needs_pyspark
 def test_output_that_exists_is_refused_before_spark_starts(parquet_files, tmp_path):
-    from reviewcli import spark
-    from reviewcli.errors import UsageError
+    from reviewcli.core.errors import UsageError
+    from reviewcli.engines import spark
 
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "x").write_text("kept")

@@ -1,8 +1,8 @@
-"""reviewcli.text: normalisation and tokenisation."""
+"""reviewcli.core.text: normalisation and tokenisation."""
 
 import pytest
 
-from reviewcli.text import normalize, tokenize
+from reviewcli.core.text import normalize, tokenize
 
 
 def test_lower_case_and_nfkc():
@@ -88,7 +88,7 @@ def test_same_tokens_in_a_fresh_process_with_another_hash_seed(seed):
     import subprocess
     import sys
 
-    code = "import json, sys; from reviewcli.text import tokenize; print(json.dumps(tokenize(sys.argv[1])))"
+    code = "import json, sys; from reviewcli.core.text import tokenize; print(json.dumps(tokenize(sys.argv[1])))"
     done = subprocess.run(
         [sys.executable, "-c", code, DETERMINISM_TEXT], env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONUTF8": "1"},
         capture_output=True, check=True, timeout=60,

@@ -1,15 +1,15 @@
-"""reviewcli.training: reproducibility and early stopping that keeps the best epoch."""
+"""reviewcli.training.loop: reproducibility and early stopping that keeps the best epoch."""
 
 import json
 
 import pytest
 import torch
-
 from conftest import TINY, invoke
-from reviewcli.config import ModelConfig, TrainConfig
-from reviewcli.model import SentimentModel
-from reviewcli.objectives import Classification
-from reviewcli.training import Trainer, set_seed
+
+from reviewcli.core.config import ModelConfig, TrainConfig
+from reviewcli.model.network import SentimentModel
+from reviewcli.training.loop import Trainer, set_seed
+from reviewcli.training.objectives import Classification
 
 CPU = torch.device("cpu")
 
@@ -110,9 +110,9 @@ def test_fit_stage_saves_the_best_epoch_not_the_last(tmp_path, small_train):
     """Through the stages, as commands.train runs them, with validation results scripted."""
     from safetensors.torch import load_file
 
-    from reviewcli import stages
-    from reviewcli.data import Columns
-    from reviewcli.progress import QuietReporter
+    from reviewcli.io.data import Columns
+    from reviewcli.training import stages
+    from reviewcli.training.events import Reporter
 
     config = TrainConfig(epochs=3, patience=5, batch_size=8, min_freq=1, max_vocab=300, device="cpu")
     data = stages.prepare_data([str(small_train)], Columns(), config, say=print)
@@ -123,7 +123,7 @@ def test_fit_stage_saves_the_best_epoch_not_the_last(tmp_path, small_train):
     run = stages.Run(out, "sentiment", config, data.vocab, data.record, {}, "reviewcli train --resume")
     snapshots = {}
 
-    class Recording(QuietReporter):
+    class Recording(Reporter):
         def epoch(self, result):
             snapshots[result.epoch] = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
 
@@ -139,7 +139,7 @@ def test_fit_stage_saves_the_best_epoch_not_the_last(tmp_path, small_train):
 
 
 def test_adversarial_perturbation_is_sized_per_review_and_follows_the_gradient():
-    from reviewcli.objectives import adversarial_perturbation
+    from reviewcli.training.objectives import adversarial_perturbation
 
     torch.manual_seed(0)
     embedded, grad = torch.randn(5, 3, 4), torch.randn(5, 3, 4)
@@ -153,7 +153,7 @@ def test_adversarial_perturbation_is_sized_per_review_and_follows_the_gradient()
 
 
 def adversarial_setup(size):
-    from reviewcli.batching import batches
+    from reviewcli.inference.batching import batches
 
     set_seed(5)
     model = SentimentModel(ModelConfig(vocab_size=12, embedding_dim=4, hidden=4, dropout=0.0))
@@ -164,7 +164,7 @@ def adversarial_setup(size):
 
 
 def test_adversarial_backward_adds_the_gradient_of_the_loss_at_perturbed_vectors():
-    from reviewcli.objectives import adversarial_perturbation
+    from reviewcli.training.objectives import adversarial_perturbation
 
     model, objective, ids, lengths, targets, loss_fn = adversarial_setup(0.5)
     logits, embedded = model(ids, lengths, keep_embedded=True)
@@ -197,7 +197,7 @@ def test_an_adversarial_training_step_is_the_two_passes_through_forward():
 
 
 def test_the_adversarial_step_raises_the_loss():
-    from reviewcli.objectives import adversarial_perturbation
+    from reviewcli.training.objectives import adversarial_perturbation
 
     model, _, ids, lengths, targets, loss_fn = adversarial_setup(0.05)
     embedded = model.embed(ids).detach().requires_grad_()

@@ -5,11 +5,11 @@ import json
 
 import pytest
 import torch
-
 from conftest import TINY, invoke
-from reviewcli.errors import DataError, UsageError
-from reviewcli.vectors import embedding_dim, initialise, read_dimension, read_vectors
-from reviewcli.vocab import Vocabulary
+
+from reviewcli.core.errors import DataError, UsageError
+from reviewcli.core.vocab import Vocabulary
+from reviewcli.model.vectors import embedding_dim, initialise, read_dimension, read_vectors
 
 VOCAB = Vocabulary(["<pad>", "<unk>", "good", "bad", "apple", "."])
 GLOVE = "good 0.1 0.2 0.3\nzebra 9 9 9\nbad -1 0 1.5\n"
@@ -144,9 +144,9 @@ def vectors_for(words: list[str], dim: int) -> dict[str, list[float]]:
 def test_train_with_vectors_end_to_end(tmp_path, small_train):
     from safetensors.torch import load_file
 
-    from reviewcli import stages
-    from reviewcli.config import TrainConfig
-    from reviewcli.data import Columns
+    from reviewcli.core.config import TrainConfig
+    from reviewcli.io.data import Columns
+    from reviewcli.training import stages
 
     table = vectors_for(["the", "not", "zzz-not-a-review-word", "Box"], 8)  # "Box" reaches "box" by case
     path = tmp_path / "vectors.txt"

@@ -1,14 +1,14 @@
-"""reviewcli.vocab: building, ordering and encoding."""
+"""reviewcli.core.vocab: building, ordering and encoding."""
 
 import pytest
 
-from reviewcli.vocab import PAD, UNK, Vocabulary
+from reviewcli.core.vocab import PAD, UNK, Vocabulary
 
 DOCS = [["b", "a", "c", "a"], ["c", "d", "a"], ["e", "b"]]  # a:3, b:2, c:2, d:1, e:1
 
 
 def test_pad_and_unk_stay_first_and_single_however_frequent_the_words():
-    from reviewcli.text import tokenize
+    from reviewcli.core.text import tokenize
 
     docs = [tokenize("<pad> <unk> pad unk")] + [["the"]] * 50  # tokenize splits the markers into < pad >
     vocab = Vocabulary.build(docs, max_vocab=7)

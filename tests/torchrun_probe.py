@@ -3,7 +3,7 @@ weights in $PROBE_DIR/rank-RANK.safetensors, which reviewcli itself never writes
 
 import os
 
-from reviewcli import stages
+from reviewcli.training import stages
 
 fit = stages.fit
 
@@ -19,6 +19,6 @@ def fit_and_keep_weights(trainer, run, *args, **kwargs):
 
 stages.fit = fit_and_keep_weights
 
-from reviewcli.cli import main  # after the patch: commands looks stages.fit up at each call
+from reviewcli.cli.main import main  # after the patch: commands looks stages.fit up at each call
 
 main()

@@ -1,0 +1,1 @@
+"""Running past one process: batch scoring on Spark."""

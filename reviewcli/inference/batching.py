@@ -1,0 +1,63 @@
+"""Texts -> token ids -> length-bucketed, padded batches, so padding costs (almost) no compute."""
+
+import random
+from collections.abc import Iterator
+
+from reviewcli.core.text import tokenize
+from reviewcli.core.vocab import Vocabulary
+
+
+def encode(text: str, vocab: Vocabulary, max_length: int) -> list[int]:
+    return encode_tokens(tokenize(text), vocab, max_length)
+
+
+def encode_tokens(tokens: list[str], vocab: Vocabulary, max_length: int) -> list[int]:
+    """Token ids of one review; never empty (an empty review is one unknown token)."""
+    return truncate(vocab.encode(tokens) or [vocab.unk_index], max_length)
+
+
+def truncate(ids: list[int], max_length: int) -> list[int]:
+    """Keep the start and, mostly, the end: long reviews tend to give their verdict last."""
+    if len(ids) <= max_length:
+        return ids
+    head = max_length // 4
+    return ids[:head] + ids[len(ids) - (max_length - head) :]
+
+
+def bucketed_order(lengths: list[int], batch_size: int, rng: random.Random | None = None) -> list[list[int]]:
+    """Batches of indices with similar lengths. With `rng`, pools and batch order are shuffled
+    (training); without, batches run from longest to shortest (inference)."""
+    order = list(range(len(lengths)))
+    if rng is None:
+        order.sort(key=lambda i: -lengths[i])
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(order)
+    pool = batch_size * 50  # sort within pools: batches stay random but of even length
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(sequences: list[list[int]], pad_index: int, multiple: int = 1):
+    """-> ids (B, T) padded with pad_index, T a multiple of `multiple`; lengths (B,) int64 on the CPU."""
+    import torch
+
+    longest = -(-max(len(s) for s in sequences) // multiple) * multiple
+    ids = torch.tensor([s + [pad_index] * (longest - len(s)) for s in sequences], dtype=torch.long)
+    lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)
+    return ids, lengths
+
+
+def batches(
+    encoded: list[list[int]], labels: list[int] | None, batch_size: int, pad_index: int, rng=None, multiple: int = 1
+) -> Iterator[tuple]:
+    """(indices, ids, lengths, labels or None) for each bucketed batch."""
+    import torch
+
+    for indices in bucketed_order([len(s) for s in encoded], batch_size, rng):
+        ids, lengths = collate([encoded[i] for i in indices], pad_index, multiple)
+        targets = None if labels is None else torch.tensor([labels[i] for i in indices], dtype=torch.float32)
+        yield indices, ids, lengths, targets

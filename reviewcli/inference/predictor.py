@@ -1,0 +1,126 @@
+"""Scoring: a loaded model + vocabulary -> probability of `positive` for each review, in order."""
+
+from pathlib import Path
+
+from reviewcli.core.text import tokenize
+from reviewcli.inference.batching import batches, encode, truncate
+from reviewcli.inference.device import autocast
+
+
+def score(
+    model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None, forward=None,
+    workers: int = 1,
+) -> list[float]:  # fmt: skip
+    """P(positive) for already-encoded reviews, returned in input order. forward: what maps (ids,
+    lengths) to logits, such as a gate_tables.Reader of the model; the model itself by default.
+    workers > 1: batches run on that many threads at once (see in_threads); forward must allow it."""
+    import torch
+
+    model.eval()
+    forward = model if forward is None else forward
+    probabilities = [0.0] * len(encoded)
+
+    def one(batch):
+        indices, ids, lengths, _ = batch
+        # grad mode and autocast are per thread: set here, on the thread that runs the batch
+        with torch.inference_mode(), autocast(device, bf16):
+            return indices, torch.sigmoid(forward(ids.to(device), lengths).float()).tolist()
+
+    # Few distinct batch shapes keep oneDNN's per-shape caches, and so memory, bounded over
+    # millions of reviews; padding never changes a result.
+    work = batches(encoded, None, batch_size, model.config.pad_index, multiple=8)
+    for indices, found in in_threads(one, work, workers):
+        for i, p in zip(indices, found):
+            probabilities[i] = p
+    return probabilities
+
+
+def in_threads(function, items, workers: int):
+    """function over items, results in order; with workers > 1, on that many threads, torch's own
+    threads shared out among them for the while (restored after).
+
+    The gate tables' recurrence is a loop of small products that two of torch's threads split
+    poorly: on 2 AMD EPYC cores, 2 batches at a time on 1 thread each scored 1.3-1.45x as fast as 1
+    batch on 2 threads (bench/gate_tables.py). torch's operations release the GIL, so Python threads
+    suffice. On an error or Ctrl-C the batches not yet started are dropped, not waited for."""
+    if workers <= 1:
+        yield from map(function, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads // workers))
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="reviewcli-score")
+    try:
+        yield from pool.map(function, items)
+    finally:
+        pool.shutdown(cancel_futures=True)
+        torch.set_num_threads(threads)
+
+
+# More threads than this would queue on the GIL, which each step of the recurrence takes briefly;
+# measured with 2 only.
+MAX_WORKERS = 4
+
+
+class Predictor:
+    """A loaded artifact ready to score raw text."""
+
+    # 64 beat batches of 16-1024 reviews and of 2k-32k tokens for the shipped model on 2 CPU
+    # cores (4,000 reviews of bench/speed.py's file): bigger batches of long reviews fall out of cache.
+    # Scored two at a time (in_threads), 48 took 60 MB less memory than 64 and 3% more time.
+    def __init__(self, model, vocab, *, max_length: int, device, batch_size: int = 64, bf16: bool = False):
+        self.model = model.to(device).eval()
+        self.vocab = vocab
+        self.max_length = max_length
+        self.device = device
+        self.batch_size = batch_size
+        self.bf16 = bf16
+        from reviewcli.inference import gate_tables  # imports torch
+
+        self.forward = gate_tables.reader_for(self.model, device, bf16)
+
+    def predict(self, texts: list[str]) -> list[float]:
+        encoded = [encode(text, self.vocab, self.max_length) for text in texts]
+        return self.score(encoded)
+
+    def predict_known(self, texts: list[str]) -> list[float | None]:
+        """P(positive), or None for a review with no word the vocabulary knows (empty ones included):
+        such a review would be scored on the unknown token alone, the same answer whatever it says."""
+        ids = [self.vocab.encode(tokenize(text)) for text in texts]
+        known = [i for i, review in enumerate(ids) if any(token != self.vocab.unk_index for token in review)]
+        encoded = [truncate(ids[i], self.max_length) for i in known]
+        probabilities: list[float | None] = [None] * len(texts)
+        scored = self.score(encoded)
+        for i, p in zip(known, scored):
+            probabilities[i] = p
+        return probabilities
+
+    def score(self, encoded: list[list[int]]) -> list[float]:
+        return score(
+            self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16, forward=self.forward,
+            workers=self.workers(len(encoded)),
+        )  # fmt: skip
+
+    def workers(self, reviews: int) -> int:
+        """Threads to score on: one per torch thread, at most MAX_WORKERS, never more than the batches;
+        one where the module scores (torch's own threads split its kernels), not the gate tables."""
+        if self.forward is self.model:
+            return 1
+        import torch
+
+        return max(1, min(torch.get_num_threads(), MAX_WORKERS, -(-reviews // self.batch_size)))
+
+
+def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):
+    """precision: fp32, bf16, or auto (see device.use_bf16)."""
+    from reviewcli.inference.device import resolve_device, use_bf16
+    from reviewcli.store import artifacts
+
+    directory = artifacts.default_model_dir(model_dir)
+    model, vocab, config = artifacts.load(directory)
+    device = resolve_device(device_name)
+    bf16 = use_bf16(precision, device, model.config.cell)
+    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, bf16=bf16)

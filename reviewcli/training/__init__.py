@@ -1,0 +1,1 @@
+"""Training: the one loop, its objectives, the stages of a run, what a run starts from, pretraining, torchrun."""
