@@ -9,11 +9,12 @@ from reviewcli.inference.device import autocast
 
 def score(
     model, encoded: list[list[int]], *, batch_size: int, device, bf16: bool | None = None, forward=None,
-    workers: int = 1,
+    workers: int = 1, logits: bool = False,
 ) -> list[float]:  # fmt: skip
     """P(positive) for already-encoded reviews, returned in input order. forward: what maps (ids,
     lengths) to logits, such as a gate_tables.Reader of the model; the model itself by default.
-    workers > 1: batches run on that many threads at once (see in_threads); forward must allow it."""
+    workers > 1: batches run on that many threads at once (see in_threads); forward must allow it.
+    logits: the log-odds of positive instead (the Python API's score), exact where P rounds to 0 or 1."""
     import torch
 
     model.eval()
@@ -24,7 +25,8 @@ def score(
         indices, ids, lengths, _ = batch
         # grad mode and autocast are per thread: set here, on the thread that runs the batch
         with torch.inference_mode(), autocast(device, bf16):
-            return indices, torch.sigmoid(forward(ids.to(device), lengths).float()).tolist()
+            found = forward(ids.to(device), lengths).float()
+            return indices, (found if logits else torch.sigmoid(found)).tolist()
 
     # Few distinct batch shapes keep oneDNN's per-shape caches, and so memory, bounded over
     # millions of reviews; padding never changes a result.
@@ -86,22 +88,23 @@ class Predictor:
         encoded = [encode(text, self.vocab, self.max_length) for text in texts]
         return self.score(encoded)
 
-    def predict_known(self, texts: list[str]) -> list[float | None]:
+    def predict_known(self, texts: list[str], *, logits: bool = False) -> list[float | None]:
         """P(positive), or None for a review with no word the vocabulary knows (empty ones included):
-        such a review would be scored on the unknown token alone, the same answer whatever it says."""
+        such a review would be scored on the unknown token alone, the same answer whatever it says.
+        logits: the log-odds of positive instead of P."""
         ids = [self.vocab.encode(tokenize(text)) for text in texts]
         known = [i for i, review in enumerate(ids) if any(token != self.vocab.unk_index for token in review)]
         encoded = [truncate(ids[i], self.max_length) for i in known]
         probabilities: list[float | None] = [None] * len(texts)
-        scored = self.score(encoded)
+        scored = self.score(encoded, logits=logits)
         for i, p in zip(known, scored):
             probabilities[i] = p
         return probabilities
 
-    def score(self, encoded: list[list[int]]) -> list[float]:
+    def score(self, encoded: list[list[int]], *, logits: bool = False) -> list[float]:
         return score(
             self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16, forward=self.forward,
-            workers=self.workers(len(encoded)),
+            workers=self.workers(len(encoded)), logits=logits,
         )  # fmt: skip
 
     def workers(self, reviews: int) -> int:
