@@ -86,7 +86,7 @@ class Model:
         columns = columns_of(text_column, label_column, label_scheme, skip_unknown_labels)
         return commands.evaluate(
             str(data), model_dir=self.path, columns=columns, threshold=threshold, device=self._device,
-            precision=self._precision,
+            precision=self._precision, predictor=self._predictor,
         )  # fmt: skip
 
     def explain(self, text: str, *, method: str = "ig") -> Explanation:
@@ -163,8 +163,10 @@ def train(
     check_choice("device", device, DEVICES)
     if input_format is not None:
         check_choice("input_format", input_format, tuple(STDIN_FORMATS))
-    if patience < 1:
+    if patience < 1:  # checked by the CLI's options, not by TrainConfig
         raise UsageError("patience must be at least 1")
+    if max_vocab < 3:
+        raise UsageError("max_vocab must be at least 3: <pad>, <unk> and a word")
     try:
         config = TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,

@@ -287,10 +287,11 @@ def files(count: int) -> str:
 
 def evaluate(
     source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32",
-    stdin_format: str | None = None, say=lambda text: None,
+    stdin_format: str | None = None, say=lambda text: None, predictor=None,
 ) -> dict:  # fmt: skip
     """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
-    directory and data named and what was left out counted; say: how the labels were read."""
+    directory and data named and what was left out counted; say: how the labels were read.
+    predictor: model_dir's, already loaded (the Python API's Model keeps one); None: loaded here."""
     from reviewcli.core.metrics import evaluate as metrics
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
@@ -299,7 +300,7 @@ def evaluate(
     directory = artifacts.default_model_dir(model_dir)
     from reviewcli.inference.predictor import load_predictor
 
-    predictor = load_predictor(directory, device, precision)
+    predictor = predictor or load_predictor(directory, device, precision)
     result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
     left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
     data = STDIN_NAME if str(source) == STDIN else str(source)

@@ -307,7 +307,7 @@ def test_train_refuses_an_unknown_option(tmp_path, small_train):
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("option", [{"cell": "cnn"}, {"epochs": 0}, {"dropout": 1.5}, {"patience": 0},
+@pytest.mark.parametrize("option", [{"cell": "cnn"}, {"epochs": 0}, {"dropout": 1.5}, {"patience": 0}, {"max_vocab": 2},
                                     {"label_scheme": "emoji"}, {"device": "tpu"}])  # fmt: skip
 def test_train_refuses_bad_values_before_reading_data(tmp_path, option):
     with pytest.raises(reviewcli.UsageError):
