@@ -6,7 +6,13 @@
 
 The names below load on first use (PEP 562), so `import reviewcli` imports no torch."""
 
+from typing import TYPE_CHECKING
+
 from reviewcli.core.version import __version__
+
+if TYPE_CHECKING:  # for editors and type checkers; at run time the names load on first use
+    from reviewcli.api import Explanation, Model, Prediction, load, train
+    from reviewcli.core.errors import DataError, ModelError, OutputError, ReviewCliError, UsageError
 
 # public name -> the module that defines it
 _PUBLIC = {
@@ -22,7 +28,20 @@ _PUBLIC = {
     "OutputError": "reviewcli.core.errors",
 }
 
-__all__ = ["__version__", *_PUBLIC]
+# _PUBLIC's names and __version__, written out for tools that read __all__ without running this file
+__all__ = [
+    "DataError",
+    "Explanation",
+    "Model",
+    "ModelError",
+    "OutputError",
+    "Prediction",
+    "ReviewCliError",
+    "UsageError",
+    "__version__",
+    "load",
+    "train",
+]
 
 
 def __getattr__(name: str):
