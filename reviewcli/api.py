@@ -23,13 +23,15 @@ METHODS = ("ig", "occlusion")  # reviewcli.explain.explanation.METHODS, named he
 
 @dataclass(frozen=True)
 class Prediction:
-    """One review's result. label, probability and score are None for a review the model cannot
-    score: one with no word its vocabulary knows (an empty one, say)."""
+    """One review's result, with the same fields as `reviewcli predict`'s output plus the log-odds.
+    All but text are None for a review the model cannot score: one with no word its vocabulary knows
+    (an empty one, say)."""
 
     text: str
     label: str | None  # "positive" or "negative"
     probability: float | None  # P(positive)
-    score: float | None  # the model's log-odds of positive: log(p / (1 - p)), exact where p rounds to 0 or 1
+    score: float | None  # the probability of the label given: how sure the model is, from 0.5 to 1
+    logit: float | None  # the model's log-odds of positive, log(p / (1 - p)): exact where p rounds to 0 or 1
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,11 @@ class Model:
 
 def prediction(text: str, logit: float | None, threshold: float) -> Prediction:
     if logit is None:
-        return Prediction(text, None, None, None)
+        return Prediction(text, None, None, None, None)
     probability = sigmoid(logit)
-    return Prediction(text, "positive" if probability >= threshold else "negative", probability, logit)
+    positive = probability >= threshold
+    score = probability if positive else 1.0 - probability
+    return Prediction(text, "positive" if positive else "negative", probability, score, logit)
 
 
 def sigmoid(x: float) -> float:

@@ -130,7 +130,7 @@ def test_predict_gives_one_result_per_text_in_order(model):
 
 def test_predict_gives_none_for_the_empty_text(model):
     empty = model.predict(TEXTS)[1]
-    assert (empty.label, empty.probability, empty.score) == (None, None, None)
+    assert (empty.label, empty.probability, empty.score, empty.logit) == (None, None, None, None)
 
 
 def test_predict_takes_a_single_string(model):
@@ -142,12 +142,14 @@ def test_predict_of_no_texts_is_an_empty_list(model):
     assert model.predict([]) == []
 
 
-def test_probabilities_are_in_0_1_and_score_is_their_log_odds(model):
+def test_probabilities_are_in_0_1_score_is_the_labels_and_logit_their_log_odds(model):
     for result in model.predict(TEXTS):
         if result.probability is None:
             continue
         assert 0.0 <= result.probability <= 1.0
-        assert result.probability == pytest.approx(1 / (1 + math.exp(-result.score)), rel=1e-9)
+        assert result.probability == pytest.approx(1 / (1 + math.exp(-result.logit)), rel=1e-9)
+        same = result.probability if result.label == "positive" else 1.0 - result.probability
+        assert result.score == same and 0.5 <= result.score <= 1.0
         assert result.label == ("positive" if result.probability >= 0.5 else "negative")
 
 
