@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import DATA, ROOT, TINY, invoke, read_jsonl, write_jsonl
+from conftest import DATA, NETWORK, ROOT, TINY, assert_near, invoke, read_jsonl, write_jsonl
 from safetensors.torch import load_file
 
 from reviewcli.training import distributed
@@ -50,9 +50,10 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
 
 
 def assert_close(weights: dict, reference: dict) -> None:
+    """Two ranks' averaged gradients against one process's: the same steps, summed in another order."""
     assert weights.keys() == reference.keys()
     for name, expected in reference.items():
-        assert torch.allclose(weights[name], expected, atol=1e-5, rtol=0), name
+        assert_near(weights[name], expected, NETWORK, msg=name)
 
 
 def test_two_processes_train_what_one_trains_and_rank_0_alone_saves(folder, single, tmp_path):
@@ -73,8 +74,8 @@ def test_two_processes_train_what_one_trains_and_rank_0_alone_saves(folder, sing
     for epoch, reference in zip(history, expected, strict=True):
         # each of the 101 reviews counted once: a repeated or missing one would move both numbers
         assert round(epoch["val_accuracy"] * 101, 9) == round(reference["val_accuracy"] * 101, 9)
-        assert epoch["val_loss"] == pytest.approx(reference["val_loss"], abs=1e-6)
-        assert epoch["train_loss"] == pytest.approx(reference["train_loss"], abs=1e-6)  # summed over ranks
+        assert epoch["val_loss"] == pytest.approx(reference["val_loss"], rel=NETWORK)
+        assert epoch["train_loss"] == pytest.approx(reference["train_loss"], rel=NETWORK)  # summed over ranks
         assert epoch["tokens"] == reference["tokens"]
 
 
