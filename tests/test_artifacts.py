@@ -306,6 +306,7 @@ def test_tokenizer_max_length_must_be_a_count(saved, tmp_path, max_length):
 
 
 @needs_proc_status
+@pytest.mark.slow
 def test_vocabulary_of_a_trillion_rows_refused_without_allocating(saved, tmp_path):
     directory = copy_of(saved[0], tmp_path)
     edit_config(directory, lambda c: c["model"].update(vocab_size=10**12))
@@ -315,6 +316,7 @@ def test_vocabulary_of_a_trillion_rows_refused_without_allocating(saved, tmp_pat
 
 
 @needs_proc_status
+@pytest.mark.slow
 def test_huge_layers_within_the_caps_are_never_allocated(saved, tmp_path):
     # every size at its cap: terabytes of LSTM weights if built for real, so only a model sized on
     # the meta device (or not at all) reaches the header check
@@ -329,6 +331,7 @@ def test_huge_layers_within_the_caps_are_never_allocated(saved, tmp_path):
 
 
 @needs_proc_status
+@pytest.mark.slow
 def test_header_claiming_an_absurd_shape_in_a_small_file_refused(saved, tmp_path):
     directory = copy_of(saved[0], tmp_path)
     header = {"embedding.weight": {"dtype": "F32", "shape": [10**12, 8], "data_offsets": [0, 32]}}
@@ -361,6 +364,7 @@ def test_truncated_weights_are_damaged(saved, tmp_path, read):
 
 
 @needs_proc_status
+@pytest.mark.slow
 def test_header_of_a_huge_weight_backed_by_the_file_is_refused_before_reading(saved, tmp_path):
     # a consistent header over a sparse 32 GB file: safetensors accepts it, so only comparing the
     # header with config.json keeps the weight from being read into memory

@@ -119,6 +119,7 @@ def test_stdin_errors_name_stdin_and_the_line(tiny_model):
     assert result.stderr.splitlines()[-1].startswith("Error: <stdin>:2:")
 
 
+@pytest.mark.slow
 def test_evaluate_from_a_real_pipe(tiny_model, small_rows):
     """`cat test.jsonl | reviewcli evaluate -` in a real process: tsv on stdout, the notes on stderr."""
     lines = "".join(json.dumps(row) + "\n" for row in small_rows)

@@ -56,6 +56,7 @@ def assert_close(weights: dict, reference: dict) -> None:
         assert_near(weights[name], expected, NETWORK, msg=name)
 
 
+@pytest.mark.slow
 def test_two_processes_train_what_one_trains_and_rank_0_alone_saves(folder, single, tmp_path):
     out = tmp_path / "runs" / "model"
     out.parent.mkdir()
@@ -93,6 +94,7 @@ def worker_of_rank(parent: int, rank: int) -> int | None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds torchrun's workers through /proc")
+@pytest.mark.slow
 def test_a_killed_worker_restarts_from_the_checkpoint_and_finishes(folder, single, tmp_path):
     out = tmp_path / "model"
     run = torchrun("--max-restarts", "1", "-m", "reviewcli", "train", folder, *SETTINGS, "--out", out)

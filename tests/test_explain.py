@@ -51,6 +51,7 @@ TRICKY = "aB xn't’`…½ﬁ\u0301\u200d\U0001f3fd👍Σİ\u1100\u1161\u11a8\t.
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=TRICKY, max_size=30) | st.text(max_size=20))
+@pytest.mark.slow
 def test_spans_reproduce_their_tokens(text):
     tokens = token_spans(text)
     assert [t.text for t in tokens] == tokenize(text)

@@ -23,6 +23,7 @@ def test_a_missing_pyspark_is_one_clear_message(monkeypatch):
         spark.score_files("reviews/*.parquet", "out")
 
 
+@pytest.mark.slow
 def test_the_base_install_never_imports_pyspark():
     probe = "import sys, reviewcli.cli.main, reviewcli.commands, reviewcli.engines.spark; print('pyspark' in sys.modules)"
     done = subprocess.run(
@@ -91,6 +92,7 @@ def read_parts(output: Path):
 
 
 @needs_pyspark
+@pytest.mark.slow
 def test_spark_scores_as_the_predictor_does_keeping_rows_columns_and_order(
     spark_session, parquet_files, tiny_model, predictor, tmp_path
 ):
@@ -145,6 +147,7 @@ def predict_has_engine() -> bool:
 
 
 @needs_pyspark
+@pytest.mark.slow
 def test_predict_engine_spark_from_the_shell(spark_session, parquet_files, tiny_model, predictor, tmp_path):
     output = tmp_path / "OUT"
     result = invoke([
