@@ -54,6 +54,60 @@ def sealed(monkeypatch, tmp_path_factory):
     yield
 
 
+# Float comparisons between two code paths or two batch shapes (docs/testing.md, "tolerance review").
+# float32 sums come out in another order when oneDNN picks other kernels (by CPU: AVX-512 and AMX
+# on Intel Xeon, AVX2 on AMD EPYC; and by batch shape): about 1e-7 of the magnitude per operation,
+# growing through a recurrent network's steps. Each tolerance is relative to the values compared,
+# ~100x above that noise and 10x below the 1e-3 relative error a real bug would make.
+FEW_OPS = 1e-5  # a sum or a layer: the n-gram bag's score and shares, probabilities of one table lookup
+NETWORK = 1e-4  # through a recurrent network (up to ~120 steps), or weights after the same training steps
+
+
+def near(expected, rel: float):
+    """pytest.approx within `rel` of each value, and within `rel` of the largest value for values near
+    zero: a float32 sum's error follows the size of its terms, not of a result that cancels to ~0."""
+    values = expected if isinstance(expected, (list, tuple)) else [expected]
+    return pytest.approx(expected, rel=rel, abs=rel * max((abs(v) for v in values), default=0.0))
+
+
+def assert_near(actual, expected, rel: float, msg=None) -> None:
+    """torch.testing.assert_close with near()'s tolerance, for tensors."""
+    import torch
+
+    scale = float(expected.abs().max()) if expected.numel() else 0.0
+    torch.testing.assert_close(actual, expected, rtol=rel, atol=rel * scale, msg=msg)
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[str]:
+    """What could make a command slow, recorded while the test runs: network look-ups and connections
+    (refused, as there is no network in tests) and sleeps (retries, back-off). "Fails at once" is
+    asserted as this list staying empty, never as seconds on a shared machine."""
+    import socket
+    import time
+
+    seen: list[str] = []
+    sleep = time.sleep
+
+    def refuse(name):
+        def refused(*args, **kwargs):
+            seen.append(f"{name} {args[1:] if name.startswith('connect') else args}")  # no self
+            raise OSError(f"{name}: no network in tests")
+
+        return refused
+
+    def recorded_sleep(seconds):
+        seen.append(f"sleep {seconds}")
+        sleep(seconds)
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("connect_ex"))
+    monkeypatch.setattr(time, "sleep", recorded_sleep)
+    return seen
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

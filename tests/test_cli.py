@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import time
 
 import pytest
 from conftest import DATA, TINY, invoke, write_jsonl
@@ -99,11 +98,10 @@ def test_train_missing_file(tmp_path):
     assert_fails_cleanly(result, 2, "missing.jsonl: no such file or directory")
 
 
-def test_train_hub_name_offline_is_usage_error_quickly(tmp_path):
-    started = time.perf_counter()
+def test_train_hub_name_offline_is_usage_error_quickly(tmp_path, waits):
     result = invoke(["train", "reviewcli_no_such_dataset_xyz", "--out", tmp_path / "m"])
-    assert time.perf_counter() - started < 20
     assert_fails_cleanly(result, 2, "reviewcli_no_such_dataset_xyz: not a local file or folder")
+    assert waits == []  # quickly: no network look-up, no retry, no back-off
 
 
 # --- evaluate -----------------------------------------------------------------------------------
@@ -225,7 +223,8 @@ def test_predict_table(tiny_model):
 def test_predict_matches_the_predictor(tiny_model, predictor):
     result = invoke(["predict", *REVIEWS, "-m", tiny_model, "-f", "jsonl"])
     probabilities = [json.loads(line)["probability"] for line in result.stdout.splitlines()]
-    assert probabilities == pytest.approx(predictor.predict(REVIEWS), abs=5e-5)  # 4 decimals
+    # the same batch of 4 on both sides; predict rounds to 4 decimals: half a unit and float32 noise
+    assert probabilities == pytest.approx(predictor.predict(REVIEWS), abs=6e-5)
 
 
 @pytest.mark.parametrize(("threshold", "label"), [("0", "positive"), ("1", "negative")])

@@ -101,6 +101,15 @@ def test_report_per_cell(report):
     assert found["verdict"]["choose"] in ("gru", "lstm", "rnn")
 
 
+def assert_same_labels(evaluated: dict, compared: dict, reviews: int) -> None:
+    """evaluate (the predictor, batches of 64) and compare (the module, batches of 128) score the same
+    model by other code paths: their probabilities may differ in the last float32 bits, but the labels
+    must be the same, so the count of correct reviews is equal and macro F1, a function of the labels,
+    is equal up to the float rounding of its own arithmetic."""
+    assert round(evaluated["accuracy"] * reviews) == round(compared["accuracy"] * reviews)
+    assert evaluated["macro_f1"] == pytest.approx(compared["macro_f1"], rel=1e-12)
+
+
 def test_out_keeps_models_that_evaluate_reproduces(reviews, report):
     found, out = report
     rows = (out / "trials.csv").read_text().splitlines()
@@ -112,7 +121,7 @@ def test_out_keeps_models_that_evaluate_reproduces(reviews, report):
         ["evaluate", reviews, "--model", lstm["model"], "--format", "json", "--precision", "fp32", "--device", "cpu"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["accuracy"] == lstm["seeds"][0]["accuracy"]
+    assert_same_labels(json.loads(result.stdout), lstm["seeds"][0], reviews=24)
 
 
 def test_study_resumes_and_extends(reviews, tmp_path):
@@ -224,7 +233,7 @@ def test_data_without_test_split_sets_a_stratified_part_aside(reviews, tmp_path)
     assert sorted(row["label"] for row in kept) == ["negative"] * 6 + ["positive"] * 6
     result = invoke(["evaluate", out / "test.jsonl", "--model", out / "gru", "--format", "json", "--precision", "fp32"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["accuracy"] == found["cells"][0]["seeds"][0]["accuracy"]
+    assert_same_labels(json.loads(result.stdout), found["cells"][0]["seeds"][0], reviews=12)
     assert found["verdict"] == {"text": "only gru was compared", "winner": None, "choose": "gru"}
 
 

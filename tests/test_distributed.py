@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import DATA, ROOT, TINY, invoke, read_jsonl, write_jsonl
+from conftest import DATA, NETWORK, ROOT, TINY, assert_near, invoke, read_jsonl, write_jsonl
 from safetensors.torch import load_file
 
 from reviewcli.training import distributed
@@ -50,11 +50,13 @@ def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
 
 
 def assert_close(weights: dict, reference: dict) -> None:
+    """Two ranks' averaged gradients against one process's: the same steps, summed in another order."""
     assert weights.keys() == reference.keys()
     for name, expected in reference.items():
-        assert torch.allclose(weights[name], expected, atol=1e-5, rtol=0), name
+        assert_near(weights[name], expected, NETWORK, msg=name)
 
 
+@pytest.mark.slow
 def test_two_processes_train_what_one_trains_and_rank_0_alone_saves(folder, single, tmp_path):
     out = tmp_path / "runs" / "model"
     out.parent.mkdir()
@@ -73,8 +75,8 @@ def test_two_processes_train_what_one_trains_and_rank_0_alone_saves(folder, sing
     for epoch, reference in zip(history, expected, strict=True):
         # each of the 101 reviews counted once: a repeated or missing one would move both numbers
         assert round(epoch["val_accuracy"] * 101, 9) == round(reference["val_accuracy"] * 101, 9)
-        assert epoch["val_loss"] == pytest.approx(reference["val_loss"], abs=1e-6)
-        assert epoch["train_loss"] == pytest.approx(reference["train_loss"], abs=1e-6)  # summed over ranks
+        assert epoch["val_loss"] == pytest.approx(reference["val_loss"], rel=NETWORK)
+        assert epoch["train_loss"] == pytest.approx(reference["train_loss"], rel=NETWORK)  # summed over ranks
         assert epoch["tokens"] == reference["tokens"]
 
 
@@ -92,6 +94,7 @@ def worker_of_rank(parent: int, rank: int) -> int | None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds torchrun's workers through /proc")
+@pytest.mark.slow
 def test_a_killed_worker_restarts_from_the_checkpoint_and_finishes(folder, single, tmp_path):
     out = tmp_path / "model"
     run = torchrun("--max-restarts", "1", "-m", "reviewcli", "train", folder, *SETTINGS, "--out", out)

@@ -1,12 +1,13 @@
 """reviewcli explain: spans, attributions (completeness, a planted cue, randomised weights), views, CLI."""
 
+import copy
 import json
 import random
 import re
 
 import pytest
 import torch
-from conftest import invoke
+from conftest import NETWORK, invoke, near
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ TRICKY = "aB xn't’`…½ﬁ\u0301\u200d\U0001f3fd👍Σİ\u1100\u1161\u11a8\t.
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=TRICKY, max_size=30) | st.text(max_size=20))
+@pytest.mark.slow
 def test_spans_reproduce_their_tokens(text):
     tokens = token_spans(text)
     assert [t.text for t in tokens] == tokenize(text)
@@ -79,8 +81,11 @@ def test_integrated_gradients_add_up_to_the_logit_change(cell):
             baseline = model.classify(torch.zeros(len(ids), 1, 8), torch.tensor([len(ids)])).item()
         change = logit - baseline
         assert abs(change) > 1.0
-        assert found.logit == pytest.approx(logit, abs=1e-5)
-        assert found.completeness_error == pytest.approx(abs(sum(found.scores) - change), abs=1e-4)
+        # found.logit is a row of a batch of path points, logit a 1-row forward: other kernels
+        assert found.logit == near(logit, NETWORK)
+        # a difference of two logits carries the float error of both, not of its own (small) size
+        error_scale = NETWORK * (abs(logit) + abs(baseline))
+        assert found.completeness_error == pytest.approx(abs(sum(found.scores) - change), abs=error_scale)
         assert found.completeness_error <= 0.01 * max(1.0, abs(change))
         assert len(found.scores) == len(ids)
 
@@ -92,7 +97,8 @@ def test_occlusion_is_the_logit_drop_without_the_word():
     with torch.no_grad():
         full = model(torch.tensor([ids]), torch.tensor([3])).item()
         hidden = model(torch.tensor([[1, 1, 9]]), torch.tensor([3])).item()
-    assert scores[0] == pytest.approx(full - hidden, abs=1e-5)
+    # occlusion hides each word in a batch of 3 rows; the test forwards each review alone
+    assert scores[0] == pytest.approx(full - hidden, abs=NETWORK * (abs(full) + abs(hidden)))
     assert scores[1] == 0.0
 
 
@@ -167,10 +173,17 @@ def test_randomised_weights_give_other_attributions(cue_models, held_out):
     """Adebayo et al. 2018: attributions that survive re-initialising the model explain nothing."""
     vocab, _, fresh = cue_models
     texts, _, _, explained = held_out
+    vocab, trained, fresh = cue_models
+    texts, _, _, explained = held_out
     ours = [score for e in explained for score in e.attribution]
     theirs = [score for text in texts for score in explain(fresh, vocab, text, max_length=50).attribution]
-    assert spearman(ours, ours) == pytest.approx(1.0)
     assert spearman(ours, theirs) < 0.5
+    # the control: the fresh model given the trained weights back ranks the words as the trained one
+    # does, so what moved the ranking above is the weights and nothing else in explain
+    restored = copy.deepcopy(fresh)
+    restored.load_state_dict(trained.state_dict())
+    again = [score for text in texts[:10] for score in explain(restored, vocab, text, max_length=50).attribution]
+    assert spearman(ours[: len(again)], again) > 0.99
 
 
 def test_the_unread_middle_of_a_long_review_is_marked():
@@ -239,7 +252,7 @@ def test_cli_probability_is_predicts(tiny_model):
     predicted = invoke(["predict", "soggy and stale, never again", "--model", tiny_model, "--format", "jsonl"])
     assert record["probability"] == pytest.approx(
         json.loads(predicted.stdout)["probability"], abs=1e-4
-    )  # predict rounds
+    )  # predict rounds to 4 decimals (5e-5 either way), explain to 6; float32 noise is ~1e-7 of that
     assert record["method"] == "ig" and record["completeness_error"] is not None
 
 

@@ -168,6 +168,7 @@ def scratch(tmp_path_factory):
 
 @settings(FUZZ, max_examples=250)
 @given(suffix_and_bytes([".jsonl", ".csv", ".tsv", ".txt"]))
+@pytest.mark.slow
 def test_load_file_gives_examples_or_one_line_error(scratch, case):
     suffix, raw = case
     path = write(scratch, suffix, raw)
@@ -186,6 +187,7 @@ FORM_OF = {".txt": "lines", ".jsonl": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 
 @settings(FUZZ, max_examples=400)
 @given(suffix_and_bytes(list(FORM_OF)), st.sampled_from([None, None, "text", "review", "nope"]))
+@pytest.mark.slow
 def test_read_reviews_streams_or_one_line_error(scratch, case, text_column):
     suffix, raw = case
     path = write(scratch, suffix, raw)
@@ -230,6 +232,7 @@ def outcome(path):
 
 @settings(FUZZ, max_examples=40)
 @given(labelled_reviews())
+@pytest.mark.slow
 def test_the_same_reviews_read_the_same_in_every_format(scratch, rows):
     """JSONL, CSV, TSV and fastText text of the same reviews give the same texts, labels and 3-star count."""
     files = {}

@@ -126,6 +126,7 @@ def test_a_failed_save_is_one_line_and_keeps_the_previous_model(code, tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
 
 
+@pytest.mark.slow
 def test_a_closed_stderr_does_not_stop_a_run_that_can_save(tmp_path):
     """`train ... 2>&1 | head -2`: the reader leaves after two lines; the model is still saved."""
     out = tmp_path / "m"

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from conftest import run_cli
 
 STDIN = "great taste\nsoggy and stale, never again\n\n   \nqqqzzz\n"
@@ -48,6 +49,7 @@ def test_stdin_non_utf8_warns_once_on_stderr(tiny_model):
     )
 
 
+@pytest.mark.slow
 def test_closed_pipe_exits_quietly(tiny_model, tmp_path):
     import os
     import subprocess
@@ -72,6 +74,7 @@ def test_closed_pipe_exits_quietly(tiny_model, tmp_path):
     assert stderr == ""
 
 
+@pytest.mark.slow
 def test_closed_pipe_through_the_shell(tiny_model, tmp_path):
     import os
     import shlex
@@ -92,6 +95,7 @@ def test_closed_pipe_through_the_shell(tiny_model, tmp_path):
     assert b"Traceback" not in done.stderr and b"BrokenPipe" not in done.stderr
 
 
+@pytest.mark.slow
 def test_train_keeps_stdout_clean(small_train, tmp_path):
     out = tmp_path / "m"
     done = run_cli(["train", small_train, "--embedding-dim", "4", "--hidden", "4", "--epochs", "1", "--device", "cpu",

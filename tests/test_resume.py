@@ -151,6 +151,7 @@ def signal_after_first_epoch(process: subprocess.Popen, signals: list, saved: Pa
     return lines
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_a_usable_model_and_resume_finishes_the_same_run(tmp_path):
     args = ["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--no-bidirectional", "--cell", "lstm"]
     out = tmp_path / "run"
@@ -178,6 +179,7 @@ def test_ctrl_c_keeps_a_usable_model_and_resume_finishes_the_same_run(tmp_path):
     assert all(torch.equal(first[k], second[k]) for k in second)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_like_ctrl_c(tmp_path):
     out = tmp_path / "run"
     lines = signal_after_first_epoch(start(["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--out", out]), [signal.SIGTERM])
@@ -185,6 +187,7 @@ def test_sigterm_stops_like_ctrl_c(tmp_path):
     assert checkpoint.exists(out)
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_stops_at_once_and_corrupts_nothing(tmp_path):
     from reviewcli.store import artifacts
 
@@ -233,6 +236,7 @@ def make_unfinished(out, small_train):
     assert checkpoint.exists(out)
 
 
+@pytest.mark.slow
 def test_pretrain_resume_finishes_the_same_run(tmp_path):
     from reviewcli import commands
     from reviewcli.training import stages
@@ -262,6 +266,7 @@ def test_pretrain_resume_finishes_the_same_run(tmp_path):
     assert losses[0] == losses[1] and len(losses[0]) == 3
 
 
+@pytest.mark.slow
 def test_sigterm_before_training_exits_cleanly_and_leaves_no_lock(tmp_path):
     out = tmp_path / "run"
     process = start(["train", DATA / "train.jsonl", *TINY, *LONG_RUN, "--out", out])

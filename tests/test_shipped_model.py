@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import DATA, invoke
 
 from reviewcli.store import artifacts
@@ -33,6 +34,7 @@ def test_predict_without_model_uses_the_shipped_one():
     assert labels == ["positive", "negative"]
 
 
+@pytest.mark.slow
 def test_shipped_model_found_from_another_directory(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "reviewcli", "predict", "-"],

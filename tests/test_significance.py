@@ -107,6 +107,7 @@ def seeds_of_one_model(difficulty: list[float], seeds: int, rng: random.Random) 
     return rows
 
 
+@pytest.mark.slow
 def test_null_simulation_calls_significant_in_about_five_percent_at_most():
     """Same model, different seeds: the whole rule (interval and Holm-corrected p, three cells) calls
     some pair significant in at most about 5 % of draws, where McNemar alone, blind to the seeds'
