@@ -32,8 +32,8 @@ COMPARE = CompareDefaults()
 DEFAULT_SEEDS = ",".join(str(TRAIN.seed + k) for k in range(COMPARE.seeds))
 COMPARE_EXAMPLES = examples(
     "reviewcli compare data/ --budget 20m",
-    "reviewcli compare reviews.csv --cells gru,lstm --trials 20 --study compare.db --out compare/",
-    "reviewcli compare data/ --trials 8 --seeds 1,2,3 --format json --plot plots/",
+    "reviewcli compare reviews.csv --cells gru,lstm --trials 20 --study s.db",
+    "reviewcli compare data/ --seeds 1,2,3 -f json --out results/ --plot plots/",
 )
 
 

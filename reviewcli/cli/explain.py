@@ -30,7 +30,7 @@ PLOT_NAME = "explain.png"
 EXPLAIN_EXAMPLES = examples(
     'reviewcli explain "Not bad at all, my kids ask for it every morning" --gates',
     'reviewcli explain "soggy and stale" --format json | jq ".[0].tokens"',
-    'reviewcli explain "great taste, awful price" --format html --out why.html --plot plots/',
+    'reviewcli explain "great taste, awful price" -f html -o why.html --plot p/',
 )
 
 
