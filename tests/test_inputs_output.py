@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from reviewcli.cli.render.predictions import PredictionWriter
 from reviewcli.core.errors import DataError, UsageError
 from reviewcli.io.inputs import DecodeReport, Review, input_form, read_reviews
-from reviewcli.cli.render.predictions import PredictionWriter
 from reviewcli.io.output import Unscored, label_of, one_line, prediction, record_of
 
 
