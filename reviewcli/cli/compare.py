@@ -25,6 +25,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
+from reviewcli.compare.search import SPACE
 from reviewcli.core.config import CELLS, CompareDefaults, TrainConfig
 
 TRAIN = TrainConfig()
@@ -37,7 +38,30 @@ COMPARE_EXAMPLES = examples(
 )
 
 
-@app.command(cls=Command, epilog=COMPARE_EXAMPLES, short_help="Compare GRU, LSTM and RNN on your data.")
+
+
+def choices(values: tuple) -> str:
+    shown = [f"{v:g}" for v in values]
+    return ", ".join(shown[:-1]) + f" or {shown[-1]}"
+
+
+def space_text(space: SPACE.__class__) -> str:
+    """The search space, read from reviewcli.compare.search so help cannot drift from it."""
+    rate = " to ".join(f"{v:.0e}".replace("e-0", "e-") for v in space.lr)
+    return (
+        f"Search space: learning rate {rate} (log scale); hidden units {choices(space.hidden)}; layers "
+        f"{choices(space.layers)}; dropout {space.dropout[0]:g} to {space.dropout[1]:g}; adversarial size "
+        f"{choices(space.adversarial)}; for LSTMs, forget-gate bias {choices(space.forget_bias)}."
+    )
+
+
+COMPARE_HELP = (
+    "Compare GRU, LSTM and plain RNN on your data: the same hyperparameter search for each, the best of each "
+    "retrained with several seeds, tested on the same test reviews, and a verdict.\n\n" + space_text(SPACE)
+)
+
+
+@app.command(cls=Command, epilog=COMPARE_EXAMPLES, help=COMPARE_HELP, short_help="Compare GRU, LSTM and RNN on your data.")
 @user_errors
 def compare(
     data: Annotated[str, typer.Argument(metavar="DATA", show_default=False, help="Labelled file, folder, hf:NAME or -.")],
@@ -63,8 +87,7 @@ def compare(
     quiet: Quiet = False,
     seed: Annotated[Optional[int], alias("--seed")] = None,
 ) -> None:
-    """Compare GRU, LSTM and plain RNN on your data: the same hyperparameter search for each, the best
-    of each retrained with several seeds, tested on the same test reviews, and a verdict."""
+    """See COMPARE_HELP."""
     from reviewcli.compare import search
 
     chosen = parse_cells(cells)
