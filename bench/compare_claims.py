@@ -42,7 +42,7 @@ def run_dataset(name: str, budget: str, seeds: int) -> dict:
             return report
     command = [
         str(ROOT / ".venv" / "bin" / "reviewcli"), "compare", str(SHARED / name), "--budget", budget,
-        "--seeds", str(seeds), "--format", "json", "--out", str(RESULTS / name),
+        "--seeds", ",".join(str(13 + k) for k in range(seeds)), "--format", "json", "--out", str(RESULTS / name),
         "--study", str(RESULTS / f"{name}.db"), "--force",
     ]  # fmt: skip
     print(f"{name}: {' '.join(command[1:])}", file=sys.stderr)

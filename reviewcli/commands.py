@@ -3,15 +3,14 @@
 train and pretrain conduct the stages in reviewcli.training.stages: check --out, prepare data, build, fit, save."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from reviewcli.core.config import DEFAULT_CELL, ModelConfig, TrainConfig
+from reviewcli.core.config import DEFAULT_CELL, DEFAULT_THRESHOLD, ModelConfig, TrainConfig
 from reviewcli.core.errors import UsageError
 from reviewcli.io.data import Columns, load_examples
 from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
 from reviewcli.io.locate import STDIN, STDIN_NAME
-from reviewcli.io.output import Unscored, Writer
+from reviewcli.io.output import Prediction, Unscored, prediction
 from reviewcli.model.vectors import embedding_dim
 from reviewcli.store import artifacts, checkpoint, outdir
 from reviewcli.training import distributed, stages
@@ -180,14 +179,15 @@ def options_from_init(init: Path, init_config: ModelConfig, model_options: dict)
 def pretrain(
     sources: list[str], *, text_column: str | None, model_options: dict, config: TrainConfig, out: Path | None,
     reporter, force: bool = False, resume: bool = False, command: str = "reviewcli pretrain --resume",
-    table: bool = True, init: Path | None = None, max_tokens: int | None = None,
+    table: bool = True, init: Path | None = None, max_tokens: int | None = None, input_format: str | None = None,
 ) -> dict:  # fmt: skip
     """Unlabeled reviews -> vocabulary + embedding and encoder trained as language models, saved after
     every epoch (the best so far, by held-out loss) as a model directory of kind pretrained-encoder. -> summary.
 
     table: read words through the shipped vectors (held fixed, not saved); False: learn an embedding.
     init: an encoder of an earlier stage to go on from (its vocabulary does not carry over: words
-    are read through the table); max_tokens: read no more text than this."""
+    are read through the table); max_tokens: read no more text than this; input_format: how to read
+    the sources (reviewcli.io.inputs.FORMS; None: by file name, standard input as lines)."""
     from reviewcli.training.pretraining import corpus_files, prepare_corpus
 
     parallel = distributed.from_environment()
@@ -203,7 +203,9 @@ def pretrain(
     outdir.check_out(out, force=force, resume=resume, create_parent=default_out)
     with parallel.lock(out) as lock, parallel:
         report_stale(lock, reporter)
-        corpus = prepare_corpus(sources, text_column, config, reporter.message, table=vectors, max_tokens=max_tokens)
+        corpus = prepare_corpus(
+            sources, text_column, config, reporter.message, table=vectors, max_tokens=max_tokens, input_format=input_format
+        )
         from reviewcli.inference.device import keep_freed_memory, resolve_device
         from reviewcli.model.language_model import LanguageModel
         from reviewcli.model.network import count_parameters
@@ -262,10 +264,12 @@ def read_stage(init: Path, table: bool) -> stages.InitModel:
 
 
 def compare(
-    source: str, *, columns: Columns, settings, seeds: int, out: Path | None, plot: Path | None, force: bool, say
-) -> dict:
-    """Search each cell (reviewcli.compare.search), retrain the best of each with `seeds` seeds, test the
-    pairs (reviewcli.compare.run) -> the report; with out, each cell's model, trials.csv and compare.json."""
+    source: str, *, columns: Columns, settings, seeds: list[int] | int, out: Path | None, plot: Path | None,
+    force: bool, say, stdin_format: str | None = None,
+) -> dict:  # fmt: skip
+    """Search each cell (reviewcli.compare.search), retrain the best of each with each of `seeds` (an int:
+    that many, from settings.config.seed), test the pairs (reviewcli.compare.run) -> the report; with out,
+    each cell's model, trials.csv and compare.json; with plot, PNGs in that folder."""
     from reviewcli.compare import run as comparison
     from reviewcli.compare.report import write_out, write_plots
 
@@ -273,7 +277,11 @@ def compare(
         raise UsageError(f"--study {settings.study}: its folder does not exist. Create it or choose another file.")
     for cell in settings.cells if out is not None else []:
         outdir.check_out(Path(out) / cell, force=force, resume=False, create_parent=True)
-    report = comparison.run(source, columns=columns, settings=settings, seeds=seeds, out=out, say=say)
+    if isinstance(seeds, int):
+        seeds = [settings.config.seed + k for k in range(seeds)]
+    report = comparison.run(
+        source, columns=columns, settings=settings, seeds=list(seeds), out=out, say=say, stdin_format=stdin_format
+    )
     if plot is not None:
         report["plots"] = [str(path) for path in write_plots(report, plot)]
     if out is not None:
@@ -286,8 +294,8 @@ def files(count: int) -> str:
 
 
 def evaluate(
-    source: str, *, model_dir: Path | None, columns: Columns, threshold: float, device: str, precision: str = "fp32",
-    stdin_format: str | None = None, say=lambda text: None, predictor=None,
+    source: str, *, model_dir: Path | None, columns: Columns, threshold: float = DEFAULT_THRESHOLD, device: str = "auto",
+    precision: str = "fp32", stdin_format: str | None = None, say=lambda text: None, predictor=None,
 ) -> dict:  # fmt: skip
     """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
     directory and data named and what was left out counted; say: how the labels were read.
@@ -307,12 +315,15 @@ def evaluate(
     return {"model": str(directory), "data": data, **result, "left_out": left_out}
 
 
-@dataclass
-class PredictReport:
-    """What predict tells on stderr at the end: undecodable bytes, reviews left unscored."""
+class Predictions:
+    """predict's result, lazily: iterate for chunks of (Review, Prediction) in input order, each as soon
+    as it is scored; afterwards warnings() tells of undecodable bytes and reviews left unscored."""
 
-    decode: DecodeReport | None
-    unscored: Unscored
+    def __init__(self, chunks: Iterator[list[tuple[Review, Prediction]]], decode: DecodeReport | None, unscored: Unscored):
+        self.chunks, self.decode, self.unscored = chunks, decode, unscored
+
+    def __iter__(self) -> Iterator[list[tuple[Review, Prediction]]]:
+        return self.chunks
 
     def warnings(self) -> list[str]:
         found = [self.decode.warning() if self.decode else None, self.unscored.note()]
@@ -321,14 +332,14 @@ class PredictReport:
 
 def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
-    form: str, threshold: float, device: str, precision: str = "fp32", input_format: str | None = None,
-    header: bool = False, chunk_size: int = 2048, pause: float = 0.05, progress=None,
-) -> PredictReport:  # fmt: skip
-    """Stream predictions: a chunk of reviews in, the same number of lines out, in input order. From a
-    pipe or terminal a chunk also ends when input pauses for `pause` seconds. progress(name, size): the
-    caller's bar for reading a file (update(position), close()), or None."""
+    threshold: float = DEFAULT_THRESHOLD, device: str = "auto", precision: str = "fp32",
+    input_format: str | None = None, chunk_size: int = 2048, pause: float = 0.05, progress=None,
+) -> Predictions:  # fmt: skip
+    """Score reviews as a stream: chunks of reviews in, the same reviews with their predictions out,
+    in input order. From a pipe or terminal a chunk also ends when input pauses for `pause` seconds.
+    The model loads (and a file is checked) before this returns. progress(name, size): the caller's
+    bar for reading a file (update(position), close()), or None."""
     from reviewcli.inference.predictor import load_predictor
-    from reviewcli.io.chunks import chunks
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
     predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
@@ -340,29 +351,37 @@ def predict(
     else:
         reviews = iter([Review(text) for text in texts])
     predictor = predictor or load_predictor(model_dir, device, precision)
-    writer = Writer(form, threshold, header=header)
     unscored = Unscored()
+    return Predictions(
+        scored_chunks(predictor, reviews, source, unscored, threshold, chunk_size, pause, progress),
+        source.report if source else None, unscored,
+    )  # fmt: skip
+
+
+def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: float, chunk_size: int, pause, progress):
+    from reviewcli.io.chunks import chunks
+
     bar = progress(source.name, source.size) if source and progress else None
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
             probabilities = predictor.predict_known([review.text for review in chunk])
             unscored.add([review.text for review in chunk], probabilities)
-            writer.write(zip(chunk, probabilities))
+            yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
             if bar:
                 bar.update(source.position())
     finally:
         if bar:
             bar.close()
-    return PredictReport(source.report if source else None, unscored)
 
 
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
-    gates: bool, device: str = "auto", one: bool = False,
+    gates: bool, device: str = "auto", one: bool = False, threshold: float = DEFAULT_THRESHOLD,
+    input_format: str | None = None,
 ) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
     """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
-    one review (for a plot of one review). Scores run in fp32."""
+    one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up."""
     from reviewcli.explain.explanation import explain as explain_review
     from reviewcli.inference.predictor import load_predictor
     from reviewcli.io.inputs import read_reviews
@@ -370,7 +389,8 @@ def explain(
     report = None
     if input_path is not None:
         report = DecodeReport("<stdin>" if input_path == "-" else input_path)
-        reviews = read_reviews(input_path, report, text_column=text_column, form=input_form(input_path, text_column))
+        form = input_form(input_path, text_column, input_format)
+        reviews = read_reviews(input_path, report, text_column=text_column, form=form)
     else:
         reviews = iter([Review(text) for text in texts])
     predictor = load_predictor(model_dir, device, "fp32")
@@ -382,7 +402,7 @@ def explain(
                                  "more. Give one review, or leave --plot out.")  # fmt: skip
             yield explain_review(
                 predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
-                gates=gates,
+                gates=gates, threshold=threshold,
             )  # fmt: skip
 
     return explanations(), report
@@ -390,7 +410,7 @@ def explain(
 
 def predict_spark(
     input_pattern: str, *, output: str, model_dir: Path | None, master: str | None, text_column: str | None,
-    threshold: float = 0.5, precision: str = "auto",
+    threshold: float = DEFAULT_THRESHOLD, precision: str = "auto",
 ) -> dict:  # fmt: skip
     """`predict --engine spark`: Parquet files matching input_pattern scored on Spark, written as
     Parquet to output (the input's columns plus label and probability). -> {"rows", "files", "output"}."""

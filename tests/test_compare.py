@@ -15,7 +15,7 @@ FILLER = ["the", "this", "product", "box", "it", "was", "and", "very", "a", "i"]
 TINY_SPACE = search.Space(
     lr=(1e-2, 3e-2), hidden=(8,), layers=(1,), dropout=(0.0, 0.2), adversarial=(0.0,), embedding_dim=8
 )
-OPTIONS = ["--epochs", "3", "--seeds", "2", "--batch-size", "8", "--min-freq", "1", "--device", "cpu", "-q"]
+OPTIONS = ["--epochs", "3", "--seeds", "13,14", "--batch-size", "8", "--min-freq", "1", "--device", "cpu", "-q"]
 TIMINGS = {"seconds", "train_seconds", "tokens_per_second", "predict_reviews_per_second"}
 
 
@@ -126,8 +126,8 @@ def test_out_keeps_models_that_evaluate_reproduces(reviews, report):
 
 def test_study_resumes_and_extends(reviews, tmp_path):
     study = tmp_path / "study.db"
-    compare_json(reviews, "--cells", "gru", "--trials", "2", "--study", study, "--seeds", "1")
-    found = compare_json(reviews, "--cells", "gru", "--trials", "4", "--study", study, "--seeds", "1")
+    compare_json(reviews, "--cells", "gru", "--trials", "2", "--study", study, "--seeds", "13")
+    found = compare_json(reviews, "--cells", "gru", "--trials", "4", "--study", study, "--seeds", "13")
     assert [t["number"] for t in found["search"]["trials"]["gru"]] == [0, 1, 2, 3]
     assert len({json.dumps(t["params"], sort_keys=True) for t in found["search"]["trials"]["gru"]}) == 4
 
@@ -137,10 +137,10 @@ def test_bad_learning_rate_is_pruned(reviews, tmp_path):
     import optuna
 
     study = tmp_path / "study.db"
-    compare_json(reviews, "--cells", "gru", "--trials", "3", "--study", study, "--seeds", "1")
+    compare_json(reviews, "--cells", "gru", "--trials", "3", "--study", study, "--seeds", "13")
     stored = optuna.load_study(study_name="gru", storage=f"sqlite:///{study}")
     stored.enqueue_trial({"lr": 1e-7, "hidden": 8, "layers": 1, "dropout": 0.0, "adversarial": 0.0})
-    found = compare_json(reviews, "--cells", "gru", "--trials", "4", "--study", study, "--seeds", "1")
+    found = compare_json(reviews, "--cells", "gru", "--trials", "4", "--study", study, "--seeds", "13")
     trials = found["search"]["trials"]["gru"]
     assert [t["state"] for t in trials] == ["complete", "complete", "complete", "pruned"]
     assert trials[3]["params"]["lr"] == 1e-7
@@ -149,7 +149,7 @@ def test_bad_learning_rate_is_pruned(reviews, tmp_path):
 
 def test_study_of_other_data_is_refused(reviews, tmp_path):
     study = tmp_path / "study.db"
-    compare_json(reviews, "--cells", "gru", "--trials", "1", "--study", study, "--seeds", "1")
+    compare_json(reviews, "--cells", "gru", "--trials", "1", "--study", study, "--seeds", "13")
     other = write_jsonl(tmp_path / "other.jsonl", read_jsonl(reviews / "train.jsonl")[:40])
     result = invoke(["compare", other, "--cells", "gru", "--trials", "2", "--study", study, *OPTIONS])
     assert result.exit_code == 2
@@ -211,12 +211,15 @@ def test_plots_are_pngs(report):
     ]
 
 
-def test_table_shows_cells_pairs_and_verdict(report, capsys):
-    from reviewcli.compare.report import print_table
+def test_table_shows_cells_pairs_and_verdict(report):
+    import io
+
+    from reviewcli.cli.render.compare import print_table
 
     found, _ = report
-    print_table(found)
-    text = capsys.readouterr().out
+    stream = io.StringIO()
+    print_table(found, stream)
+    text = stream.getvalue()
     assert "test: 24 reviews, 2 seeds" in text
     assert "gru − lstm" in text and "lstm − rnn" in text
     assert f"verdict: {found['verdict']['text']}" in " ".join(text.split())
@@ -225,7 +228,7 @@ def test_table_shows_cells_pairs_and_verdict(report, capsys):
 
 def test_data_without_test_split_sets_a_stratified_part_aside(reviews, tmp_path):
     out = tmp_path / "out"
-    found = compare_json(reviews / "train.jsonl", "--cells", "gru", "--trials", "1", "--seeds", "1", "--out", out)
+    found = compare_json(reviews / "train.jsonl", "--cells", "gru", "--trials", "1", "--seeds", "13", "--out", out)
     assert found["data"]["test"] == 12  # 20 % of each class of 64 (32 + 32) reviews
     assert found["data"]["test_source"].startswith("DATA has no test split: 12 reviews (20% of train, stratified)")
     assert found["data"]["train"] + found["data"]["validation"] == 52
@@ -238,7 +241,7 @@ def test_data_without_test_split_sets_a_stratified_part_aside(reviews, tmp_path)
 
 
 def test_hyperband_pruner(reviews):
-    found = compare_json(reviews, "--cells", "gru", "--trials", "2", "--seeds", "1", "--pruner", "hyperband")
+    found = compare_json(reviews, "--cells", "gru", "--trials", "2", "--seeds", "13", "--pruner", "hyperband")
     assert found["search"]["pruner"] == "hyperband"
     states = [t["state"] for t in found["search"]["trials"]["gru"]]
     assert states[0] == "complete" and states[1] in ("complete", "pruned") and len(states) == 2

@@ -228,7 +228,7 @@ def test_plain_view_has_signed_scores(shown):
 
 
 def cli_json(args: list) -> list[dict]:
-    result = invoke(["explain", *args, "--format", "json"])
+    result = invoke(["explain", *args, "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -275,21 +275,21 @@ def test_terminal_colours_only_when_forced_and_not_no_color(tiny_model, monkeypa
 
 
 def test_cli_html_and_plot_files(tiny_model, tmp_path):
-    page, picture = tmp_path / "why.html", tmp_path / "why.png"
+    page, plots = tmp_path / "why.html", tmp_path / "plots"
     result = invoke(
-        ["explain", "great taste", "--model", tiny_model, "--format", "html", "--out", page, "--plot", picture]
+        ["explain", "great taste", "--model", tiny_model, "--format", "html", "--out", page, "--plot", plots]
     )
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert "http" not in page.read_text(encoding="utf-8") and "token &times; gate" in page.read_text(encoding="utf-8")
-    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert (plots / "explain.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_cli_plot_without_matplotlib(tiny_model, tmp_path, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
-    result = invoke(["explain", "great taste", "--model", tiny_model, "--plot", tmp_path / "x.png"])
+    result = invoke(["explain", "great taste", "--model", tiny_model, "--plot", tmp_path / "plots"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: --plot needs matplotlib: pip install") and "Traceback" not in result.output
 

@@ -1,13 +1,15 @@
-"""reviewcli.io.inputs and reviewcli.io.output: reading reviews to predict, writing predictions."""
+"""reviewcli.io.inputs and reviewcli.io.output: reading reviews to predict, the records of predictions, and
+the CLI's writer of them (reviewcli.cli.render.predictions)."""
 
 import io
 import json
 
 import pytest
 
+from reviewcli.cli.render.predictions import PredictionWriter
 from reviewcli.core.errors import DataError, UsageError
 from reviewcli.io.inputs import DecodeReport, Review, input_form, read_reviews
-from reviewcli.io.output import Unscored, Writer, label_of, one_line, prediction, record_of
+from reviewcli.io.output import Unscored, label_of, one_line, prediction, record_of
 
 
 def reviews(path, form, text_column=None):
@@ -114,6 +116,17 @@ def test_score_is_of_the_label_given_even_with_another_threshold():
     assert (prediction(0.3, 0.2).label, prediction(0.3, 0.2).score) == ("positive", 0.3)
     assert (prediction(0.3, 0.5).label, round(prediction(0.3, 0.5).score, 6)) == ("negative", 0.7)
     assert prediction(None, 0.5).label is None
+
+
+class Writer(PredictionWriter):
+    """The CLI's writer, fed (review, probability) pairs scored at `threshold`, as commands.predict scores them."""
+
+    def __init__(self, form, threshold, stream, *, header=False):
+        super().__init__(form, stream, header=header)
+        self.threshold = threshold
+
+    def write(self, chunk):
+        super().write([(review, prediction(p, self.threshold)) for review, p in chunk])
 
 
 @pytest.mark.parametrize(
@@ -226,3 +239,20 @@ def test_field_names_with_line_breaks_keep_the_message_one_line(tmp_path):
     with pytest.raises(UsageError) as caught:
         reviews(path, "csv")
     assert "'bo\\ndy'" in str(caught.value) and len(str(caught.value).splitlines()) == 1
+
+
+def test_writer_json_is_one_array_of_the_jsonl_records():
+    lines, array = io.StringIO(), io.StringIO()
+    for form, stream in (("jsonl", lines), ("json", array)):
+        writer = Writer(form, 0.5, stream)
+        writer.write([(Review("great"), 0.75)])
+        writer.write([(Review("awful"), 0.25), (Review(""), None)])
+        writer.close()
+    assert json.loads(array.getvalue()) == [json.loads(line) for line in lines.getvalue().splitlines()]
+
+
+def test_writer_json_of_no_reviews_is_an_empty_array():
+    stream = io.StringIO()
+    writer = Writer("json", 0.5, stream)
+    writer.close()
+    assert json.loads(stream.getvalue()) == []

@@ -209,7 +209,7 @@ def test_slow_input_gets_each_result_as_its_line_arrives(tiny_model):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["good", "--master", "local[2]"], "--master and --output apply to --engine spark"),
+    [(["good", "--master", "local[2]"], "--master applies to --engine spark"),
      (["good", "--engine", "spark", "--output", "out"], "give --input 'PATTERN'"),
      (["--input", "r/*.parquet", "--engine", "spark"], "give --input 'PATTERN'"),
      (["--input", "r/*.parquet", "--engine", "spark", "--output", "o", "-f", "csv"], "--format, --header and --input-format do not apply")],

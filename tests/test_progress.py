@@ -5,8 +5,8 @@ import re
 import pytest
 from conftest import TINY, invoke
 
-from reviewcli.cli.progress import PlainReporter, RichReporter, epoch_line, make_reporter
-from reviewcli.training.events import EpochResult, Reporter
+from reviewcli.cli.progress import PlainReporter, QuietReporter, RichReporter, epoch_line, make_reporter
+from reviewcli.training.events import EpochResult
 
 
 def train(small_train, out, *extra):
@@ -52,11 +52,11 @@ def test_make_reporter_choice(monkeypatch):
     import sys
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # no terminal, even under `pytest -s` in a terminal
-    assert type(make_reporter(quiet=True)) is Reporter
+    assert type(make_reporter(quiet=True)) is QuietReporter  # warnings about the data only
     assert type(make_reporter(quiet=False)) is PlainReporter
     monkeypatch.setenv("REVIEWCLI_FORCE_TERMINAL", "1")
     assert type(make_reporter(quiet=False)) is RichReporter
-    assert type(make_reporter(quiet=True)) is Reporter
+    assert type(make_reporter(quiet=True)) is QuietReporter
 
 
 @pytest.mark.parametrize(("best", "suffix"), [(True, " *best"), (False, "s")])
@@ -66,3 +66,12 @@ def test_epoch_line(best, suffix):
     # the epoch's time includes validation; tokens/s counts the training steps alone
     assert line.startswith("epoch 3: loss 0.5000 acc 0.7500 | val loss 0.2500 val acc 0.8750 | 2.5s, 500 tokens/s")
     assert line.endswith(suffix)
+
+
+def test_quiet_reporter_shows_warnings_about_the_data_only(capsys):
+    from reviewcli.cli.progress import QuietReporter
+
+    reporter = QuietReporter()
+    reporter.message("reading <stdin> as JSONL")
+    reporter.message("Warning: r.jsonl:2: not valid UTF-8; replaced 1 undecodable byte sequence(s) with \ufffd.")
+    assert capsys.readouterr().err == "Warning: r.jsonl:2: not valid UTF-8; replaced 1 undecodable byte sequence(s) with \ufffd.\n"

@@ -1,38 +1,34 @@
-"""Where `reviewcli explain`'s output goes: stdout as each review is explained, or one file at the end."""
+"""Where `reviewcli explain`'s output goes: a stream, written as each review is explained (html and
+json once all are in)."""
 
-import sys
+import json
 
 from reviewcli.cli.explain_page import page
 from reviewcli.cli.explain_view import colour_wanted, json_line, plain, print_terminal
-from reviewcli.io.files import write_atomic
 
 
 class ExplainWriter:
-    """Renders explanations in `form` (text, json, jsonl, html) to stdout as they come, or, with
-    `out`, to that file once all are done (written atomically)."""
+    """Renders explanations in `form` (table, jsonl, json, html) to `stream`. table is coloured for a
+    person at a terminal (not when to_file), else tab-separated signed scores; json is one array."""
 
-    def __init__(self, form: str, *, top_k: int, gates: bool, out=None, stream=None):
-        self.form, self.top_k, self.gates, self.out = form, top_k, gates, out
-        self.stream = stream or sys.stdout
-        self.colour = form == "text" and out is None and colour_wanted()
-        self.held: list = []  # html pages and --out files are written whole at the end
+    def __init__(self, form: str, *, top_k: int, gates: bool, stream, to_file: bool = False):
+        self.form, self.top_k, self.gates, self.stream = form, top_k, gates, stream
+        self.colour = form == "table" and not to_file and colour_wanted()
+        self.held: list = []  # html pages and json arrays are written whole at the end
 
     def write(self, explained) -> None:
         if self.form == "html":
             self.held.append(explained)
+        elif self.form == "json":
+            self.held.append(explained.to_dict(self.gates))
         elif self.colour:
             print_terminal(explained, self.top_k, self.gates, self.stream)
         else:
-            rendered = plain(explained, self.top_k) if self.form == "text" else json_line(explained, self.gates)
-            if self.out is not None:
-                self.held.append(rendered)
-            else:
-                self.stream.write(rendered)
-                self.stream.flush()
+            self.stream.write(plain(explained, self.top_k) if self.form == "table" else json_line(explained, self.gates))
+            self.stream.flush()
 
     def close(self) -> None:
-        text = page(self.held, self.top_k) if self.form == "html" else "".join(self.held)
-        if self.out is not None:
-            write_atomic(self.out, text.encode("utf-8"))
-        elif self.form == "html":
-            self.stream.write(text)
+        if self.form == "html":
+            self.stream.write(page(self.held, self.top_k))
+        elif self.form == "json":
+            self.stream.write(json.dumps(self.held, ensure_ascii=False, indent=1) + "\n")

@@ -13,8 +13,10 @@ def stderr_is_terminal() -> bool:
 
 
 def make_reporter(quiet: bool):
-    if quiet or os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for every worker
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for every worker
         return Reporter()
+    if quiet:
+        return QuietReporter()
     return RichReporter() if stderr_is_terminal() else PlainReporter()
 
 
@@ -74,6 +76,19 @@ def epoch_cells(r: EpochResult) -> list[str]:
         f"{'*' if r.best else ''}{r.epoch}", f"{r.train_loss:.4f}", f"{r.train_accuracy:.4f}",
         f"{r.val_loss:.4f}", f"{r.val_accuracy:.4f}", seconds, f"{r.tokens / max(r.train_seconds, 1e-9):,.0f}",
     ]  # fmt: skip
+
+
+def is_warning(text: str) -> bool:
+    """Warnings about the data (bytes replaced) stay on stderr under -q; notes and progress do not."""
+    return text.startswith("Warning:")
+
+
+class QuietReporter(Reporter):
+    """-q: no progress and no notes; warnings about the data still show."""
+
+    def message(self, text: str) -> None:
+        if is_warning(text):
+            print(text, file=sys.stderr, flush=True)
 
 
 class PlainReporter(Reporter):

@@ -29,9 +29,10 @@ class CompareData:
     set_aside: bool  # the test reviews were taken out of DATA's train split
 
 
-def load_data(source: str, columns: Columns, config, say) -> CompareData:
-    """Train / validation / test of one DATA, tokenised and encoded once for every trial."""
-    splits = load_splits(source, columns)
+def load_data(source: str, columns: Columns, config, say, stdin_format: str | None = None) -> CompareData:
+    """Train / validation / test of one DATA, tokenised and encoded once for every trial; DATA - is
+    standard input in stdin_format (None: detected)."""
+    splits = load_splits(source, columns, stdin_format=stdin_format, say=say)
     train = splits["train"]
     if "test" in splits:
         test, note = splits["test"], "the test split of DATA"
@@ -176,14 +177,13 @@ def best_trial(study):
     return max(pruned, key=lambda t: (len(t.intermediate_values), t.value, -t.number))
 
 
-def evaluate_cell(data: CompareData, cell: str, study, settings: Settings, device, seeds: int, out, say):
+def evaluate_cell(data: CompareData, cell: str, study, settings: Settings, device, seeds: list[int], out, say):
     """Retrain the cell's best configuration with each seed, score it, measure the first seed. ->
     (the cell's report, its per-seed correctness on the test reviews, its ensemble's)."""
     trial = best_trial(study)
     params = dict(trial.params)
     runs, cuda_peak = [], None
-    for k in range(seeds):
-        seed = settings.config.seed + k
+    for k, seed in enumerate(seeds):
         if k == 0:
             reset_cuda_peak(device)
         runs.append(fit_seed(data, cell, params, settings, device, seed))
@@ -254,12 +254,16 @@ def save_model(out: Path, run: SeedRun, data: CompareData, params: dict, setting
     return artifacts.save(out, trainer.model.config, trainer.best_state, data.prepared.vocab, record)
 
 
-def run(source: str, *, columns: Columns, settings: Settings, seeds: int, out: Path | None, say) -> dict:
-    """The whole comparison -> its report (cells, pairs, verdict, search, data)."""
+def run(
+    source: str, *, columns: Columns, settings: Settings, seeds: list[int], out: Path | None, say,
+    stdin_format: str | None = None,
+) -> dict:  # fmt: skip
+    """The whole comparison -> its report (cells, pairs, verdict, search, data). seeds: each cell's
+    best configuration is retrained with each of them."""
     from reviewcli.compare import search
     from reviewcli.inference.device import keep_freed_memory, resolve_device
 
-    data = load_data(source, columns, settings.config, say)
+    data = load_data(source, columns, settings.config, say, stdin_format)
     device = resolve_device(settings.config.device)
     keep_freed_memory()
     train, validation = len(data.prepared.train[0]), len(data.prepared.validation[0])
@@ -267,7 +271,7 @@ def run(source: str, *, columns: Columns, settings: Settings, seeds: int, out: P
     started = time.perf_counter()
     studies = search.run_search(data.prepared, settings, device, say)
     search_seconds = time.perf_counter() - started
-    say(f"search: {search_seconds:.0f}s; retraining each cell's best configuration with {seeds} seed(s)")
+    say(f"search: {search_seconds:.0f}s; retraining each cell's best configuration with {len(seeds)} seed(s)")
     cells, correct, votes = [], {}, {}
     for cell, study in studies.items():
         report, correct[cell], votes[cell] = evaluate_cell(data, cell, study, settings, device, seeds, out, say)

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from reviewcli.core.config import TrainConfig
+from reviewcli.core.config import CompareDefaults, TrainConfig
 from reviewcli.core.errors import UsageError
 
 
@@ -30,6 +30,7 @@ class Space:
         return {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(self).items()}
 
 
+PRUNERS = ("median", "hyperband")  # trials stopped below the median of earlier ones, or Hyperband
 SPACE = Space()  # what `compare` searches; `compare --help` and the README describe it
 
 
@@ -56,9 +57,9 @@ class Settings:
     cells: list[str]
     config: TrainConfig  # epochs per trial, seed, batch size ...
     space: Space = field(default_factory=lambda: SPACE)
-    trials: int | None = 10
+    trials: int | None = CompareDefaults.trials
     budget: float | None = None
-    pruner: str = "median"
+    pruner: str = PRUNERS[0]
     study: Path | None = None
 
 

@@ -10,6 +10,31 @@ SIZE_CAPS = {"vocab_size": 10_000_000, "embedding_dim": 100_000, "hidden": 100_0
 # train's rows for hashed word pairs in the bag of n-grams beside the encoder (reviewcli.model.ngrams); 0 turns it off
 DEFAULT_NGRAM_BUCKETS = 2**18
 MAX_NGRAM_BUCKETS = 100_000_000
+DEVICES = ("auto", "cpu", "cuda")  # auto: CUDA when present
+PRECISIONS = ("auto", "fp32", "bf16")  # of inference; auto: reviewcli.inference.device.use_bf16 decides
+ENGINES = ("local", "spark")  # where predict scores: this process, or Spark over Parquet files
+EXPLAIN_METHODS = ("ig", "occlusion")  # integrated gradients, or each word replaced by <unk>
+DEFAULT_THRESHOLD = 0.5  # P(positive) at or above which a review is positive
+DEFAULT_TOP_K = 5  # words explain lists as deciding most
+
+
+@dataclass(frozen=True)
+class PretrainDefaults:
+    """pretrain's own defaults where they differ from train's (TrainConfig, ModelConfig)."""
+
+    epochs: int = 2
+    min_freq: int = 3
+    dropout: float = 0.1
+    scratch_embedding_dim: int = 128  # with --from-scratch; else the shipped vectors' size
+
+
+@dataclass(frozen=True)
+class CompareDefaults:
+    """compare's defaults: short trials, several seeds per cell."""
+
+    epochs: int = 5
+    trials: int = 10
+    seeds: int = 3  # how many, counted from the first seed
 
 
 def check_int(name: str, value) -> None:
@@ -23,7 +48,7 @@ class ModelConfig:
     """Everything needed to rebuild the network from config.json alone."""
 
     vocab_size: int
-    cell: str = "gru"
+    cell: str = DEFAULT_CELL
     embedding_dim: int = 128
     hidden: int = 128
     layers: int = 1

@@ -3,11 +3,12 @@
 
 from dataclasses import dataclass
 
+from reviewcli.core.config import DEFAULT_THRESHOLD, EXPLAIN_METHODS
 from reviewcli.core.spans import Token, token_spans
 from reviewcli.explain.attribution import integrated_gradients, occlusion
 from reviewcli.inference.batching import encode_tokens, truncate
 
-METHODS = ("ig", "occlusion")
+METHODS = EXPLAIN_METHODS
 
 
 @dataclass
@@ -24,10 +25,11 @@ class Explained:
     gates: list[dict | None] | None = None  # per token: gates.summarise's entry; None without --gates
     cell: str = "gru"
     steps: int = 0  # integrated-gradient path points used
+    threshold: float = DEFAULT_THRESHOLD  # P(positive) at or above which the label is positive
 
     @property
     def label(self) -> str:
-        return "positive" if self.probability >= 0.5 else "negative"
+        return "positive" if self.probability >= self.threshold else "negative"
 
     def seen(self, i: int) -> bool:
         return self.attribution[i] is not None
@@ -56,7 +58,10 @@ def read_steps(count: int, max_length: int) -> list[int]:
     return truncate(list(range(count)), max_length)
 
 
-def explain(model, vocab, text: str, *, max_length: int, method: str = "ig", gates: bool = False) -> Explained:
+def explain(
+    model, vocab, text: str, *, max_length: int, method: str = "ig", gates: bool = False,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Explained:  # fmt: skip
     """Attributions (and gates) of one review under a loaded SentimentModel."""
     import math
 
@@ -71,7 +76,7 @@ def explain(model, vocab, text: str, *, max_length: int, method: str = "ig", gat
         scores, error, logit, points = occluded, None, full_logit(model, ids), 0
     explained = Explained(
         text, 1 / (1 + math.exp(-logit)), method, error, tokens, spread(scores, steps, len(tokens)),
-        spread(occluded, steps, len(tokens)), cell=model.config.cell, steps=points,
+        spread(occluded, steps, len(tokens)), cell=model.config.cell, steps=points, threshold=threshold,
     )  # fmt: skip
     if gates and model.config.cell != "rnn":
         explained.gates = spread(gate_summary(model, ids), steps, len(tokens))

@@ -129,15 +129,15 @@ def load_splits(
     say: where the user is told which format stdin was read as, and that the Hub is being tried."""
     if str(source) == STDIN:
         with stdin_copy(stdin_format, say) as path:
-            return {"train": load_file(path, columns, name=STDIN_NAME)}
+            return {"train": load_file(path, columns, name=STDIN_NAME, say=say)}
     name = hub_name(str(source))
     if name is not None:
         return load_hub(name, columns, say)
     path = Path(source).expanduser()
     if path.is_dir():
         files = split_files(path)
-        return {split: load_file(file, columns) for split, file in files.items()}
-    return {"train": load_file(path, columns)}
+        return {split: load_file(file, columns, say=say) for split, file in files.items()}
+    return {"train": load_file(path, columns, say=say)}
 
 
 def load_examples(
@@ -169,21 +169,21 @@ def split_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def load_file(path: Path, columns: Columns, name: str | None = None) -> Examples:
-    """Read one local file through `datasets`; bad bytes are replaced and reported, never a crash.
-    name: what messages call the file (<stdin> for a copy of standard input); its path if None."""
+def load_file(path: Path, columns: Columns, name: str | None = None, say=silent) -> Examples:
+    """Read one local file through `datasets`; bad bytes are replaced and reported through say, never a
+    crash. name: what messages call the file (<stdin> for a copy of standard input); its path if None."""
     import datasets
 
     quiet_datasets()
     shown = Path(name) if name is not None else path  # messages name `shown`; the bytes come from `path`
     if path.suffix.lower() == ".gz" and plain_name(path).suffix.lower() in BUILDERS:
         with gunzipped(path, shown) as plain:
-            return load_file(plain, columns, name=str(shown))
+            return load_file(plain, columns, name=str(shown), say=say)
     builder, options = BUILDERS.get(path.suffix.lower(), (None, None))
     if builder is None:
         known = ", ".join(BUILDERS)
         raise UsageError(f"{path}: unknown file type '{path.suffix}'. Use one of {known}.")
-    with utf8_copy(path, shown) as readable:
+    with utf8_copy(path, shown, say) as readable:
         if builder == "json":
             check_json(shown, readable)
         try:
@@ -318,11 +318,12 @@ class gunzipped:
 
 class utf8_copy:
     """Context manager: the file itself if it is valid UTF-8, else a repaired temporary copy.
-    shown: what the warning calls the file."""
+    shown: what the warning calls the file; say: where the warning goes."""
 
-    def __init__(self, path: Path, shown: Path | None = None):
+    def __init__(self, path: Path, shown: Path | None = None, say=silent):
         self.path = path
         self.shown = shown or path
+        self.say = say
         self.temp = None
 
     def __enter__(self) -> Path:
@@ -336,10 +337,9 @@ class utf8_copy:
             line = raw[: error.start].count(b"\n") + 1
         text = raw.decode("utf-8", errors="replace")
         replaced = text.count("\ufffd") - raw.decode("utf-8", errors="ignore").count("\ufffd")
-        print(
+        self.say(
             f"Warning: {self.shown}:{line}: not valid UTF-8; replaced {replaced} undecodable byte sequence(s) "
-            "with \ufffd.",
-            file=sys.stderr,
+            "with \ufffd."
         )
         self.temp = tempfile.NamedTemporaryFile("w", suffix=self.path.suffix, encoding="utf-8", delete=False)
         with self.temp:

@@ -4,6 +4,7 @@ files the package ships (models/ of a checkout, installed as reviewcli.bundled).
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from reviewcli.core.errors import OutputError, UsageError
@@ -30,30 +31,39 @@ def umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write `data` to a temporary file beside `path`, flushed to disk, then rename it over `path`: a
-    reader sees the old file or the new one, never half of one. The file gets the permissions the user's
-    umask gives a new file (mkstemp's are private); the temporary file is removed if anything fails."""
+@contextmanager
+def open_atomic(path: Path, mode: str = "wb"):
+    """A file to write that appears at `path` whole, or not at all: a temporary file beside `path`,
+    flushed to disk and renamed over it when the block ends without error, removed if it fails. The
+    file gets the permissions the user's umask gives a new file (mkstemp's are private). mode: wb or w
+    (UTF-8 text, \\n line ends)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise UsageError(f"{path}: folder {path.parent} does not exist. Create it or choose another path.")
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     temporary = None
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
         os.fchmod(descriptor, 0o666 & ~umask())
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
+        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
+        with os.fdopen(descriptor, mode, **text) as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except OSError as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         raise OutputError(
             f"{path}: could not write it ({error.strerror or error}). Free some space or choose another folder."
         ) from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)  # gone already after the rename
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write `data` to `path` atomically (open_atomic): a reader sees the old file or the new one,
+    never half of one."""
+    with open_atomic(path) as file:
+        file.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def write_json(path: Path, data) -> None:

@@ -1,4 +1,4 @@
-"""Prediction writers: tsv, csv, jsonl for pipes; a rich table for people at a terminal.
+"""Prediction records, for the writers in reviewcli.cli.render.predictions and for Spark's rows.
 
 Each review gets `label` (positive or negative), `probability` (of positive) and `score` (of the label
 given: the probability for positive, 1 - probability for negative), with 4 decimals in every format. A
@@ -6,15 +6,11 @@ review with no word the model knows, empty ones included, is not scored: its thr
 JSONL). Input with columns (CSV, TSV, JSONL, JSON, Parquet) keeps them, in their order, before ours.
 """
 
-import csv
 import json
-import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reviewcli.io.inputs import Review
 
-FORMATS = ("table", "tsv", "jsonl", "csv")
 OUTPUT_KEYS = ("label", "probability", "score")
 DECIMALS = 4
 # the columns of plain-text input (arguments, .txt, lines on stdin): the verdict first, as fastText prints it
@@ -70,71 +66,6 @@ def cell(value) -> str:
     if isinstance(value, (bool, int, list, dict)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)  # dates, decimals, bytes from Parquet
-
-
-class Writer:
-    """Writes predictions chunk by chunk so output streams as input arrives. CSV and TSV take their
-    columns from the first review (input columns, then label, probability, score); TSV has a header
-    line only with `header`. A table on a terminal keeps its column widths, so chunks read as one table."""
-
-    def __init__(self, form: str, threshold: float, stream=None, *, header: bool = False):
-        self.form = form
-        self.threshold = threshold
-        self.stream = stream or sys.stdout
-        self.header = header or form == "csv"
-        self.columns: list[str] | None = None
-        self.csv = csv.writer(self.stream, lineterminator="\n") if form == "csv" else None
-
-    def write(self, chunk: Iterable[tuple[Review, float | None]]) -> None:
-        rows = [(review, prediction(p, self.threshold)) for review, p in chunk]
-        if not rows:
-            return
-        if self.form == "table":
-            self.write_table(rows)
-        elif self.form == "jsonl":
-            for review, predicted in rows:
-                line = json.dumps(record_of(review, predicted), ensure_ascii=False, default=str)
-                self.stream.write(line + "\n")
-        else:
-            self.write_rows([record_of(review, predicted) for review, predicted in rows], plain=rows[0][0].fields is None)
-        self.stream.flush()
-
-    def write_rows(self, records: list[dict], plain: bool) -> None:
-        if self.columns is None:
-            self.columns = list(PLAIN_COLUMNS) if plain else list(records[0])
-            if self.header:
-                self.write_row(self.columns)
-        for record in records:
-            self.write_row([cell(record.get(column)) for column in self.columns])
-
-    def write_row(self, values: list[str]) -> None:
-        if self.csv is not None:
-            self.csv.writerow(values)
-        else:
-            self.stream.write("\t".join(one_line(value) for value in values) + "\n")
-
-    def write_table(self, rows) -> None:
-        from rich import box
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(box=box.SIMPLE_HEAD, show_header=self.columns is None, show_edge=False, expand=True)
-        table.add_column("label", width=10, no_wrap=True)
-        table.add_column("P(positive)", width=11, justify="right", no_wrap=True)
-        table.add_column("score", width=6, justify="right", no_wrap=True)
-        table.add_column("review", ratio=1)
-        self.columns = ["label", "probability", "score", "review"]
-        for review, predicted in rows:
-            if predicted.label is None:
-                table.add_row("[dim]not scored[/]", "", "", Text(one_line(review.text), style="dim"))
-                continue
-            colour = "green" if predicted.label == "positive" else "red"
-            table.add_row(
-                f"[{colour}]{predicted.label}[/]", f"{predicted.probability:.{DECIMALS}f}",
-                f"{predicted.score:.{DECIMALS}f}", Text(one_line(review.text)),
-            )  # fmt: skip
-        Console(file=self.stream).print(table)
 
 
 class Unscored:

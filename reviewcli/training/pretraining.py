@@ -17,6 +17,7 @@ from reviewcli.core.vocab import Vocabulary
 from reviewcli.inference.batching import encode_tokens
 from reviewcli.io.data import plain_name
 from reviewcli.io.inputs import DecodeReport, input_form, read_reviews
+from reviewcli.io.locate import STDIN, STDIN_NAME
 from reviewcli.store.artifacts import TABLE_EMBEDDING
 from reviewcli.training.stages import describe_source
 
@@ -25,12 +26,17 @@ HELD_OUT_STEMS = ("test", "dev", "validation", "valid", "val")
 CORPUS_SUFFIXES = (".jsonl", ".csv", ".tsv", ".txt")
 
 
-def corpus_files(sources: list[str]) -> list[Path]:
-    """Files to read: each file given, and from each folder its train.* and unlabeled.* files."""
+def corpus_files(sources: list[str]) -> list[Path | str]:
+    """Files to read: each file given, and from each folder its train.* and unlabeled.* files; - is
+    standard input (once)."""
     files = []
+    if list(map(str, sources)).count(STDIN) > 1:
+        raise UsageError(f"{STDIN} (standard input) can be read only once; give it once among DATA.")
     for source in sources:
         path = Path(source)
-        if path.is_dir():
+        if str(source) == STDIN:
+            files.append(STDIN)
+        elif path.is_dir():
             found = sorted(f for f in path.iterdir()
                            if plain_name(f).stem.lower() in CORPUS_STEMS and plain_name(f).suffix in CORPUS_SUFFIXES)  # fmt: skip
             if not found:
@@ -48,11 +54,14 @@ def corpus_files(sources: list[str]) -> list[Path]:
     return files
 
 
-def read_texts(files: list[Path], text_column: str | None, on_warning: Callable[[str], None]) -> Iterator[str]:
-    """Non-empty review texts of every file, in order: .jsonl/.csv/.tsv by column (text found by name), else lines."""
+def read_texts(
+    files: list[Path | str], text_column: str | None, on_warning: Callable[[str], None], input_format: str | None = None
+) -> Iterator[str]:  # fmt: skip
+    """Non-empty review texts of every file, in order: .jsonl/.csv/.tsv by column (text found by name), else
+    lines; input_format (io.inputs.FORMS) says how to read them all, standard input included."""
     for file in files:
-        report = DecodeReport(str(file))
-        form = input_form(str(file), text_column)
+        report = DecodeReport(STDIN_NAME if str(file) == STDIN else str(file))
+        form = input_form(str(file), text_column, input_format)
         for review in read_reviews(str(file), report, text_column=text_column, form=form):
             if review.text.strip():
                 yield review.text
@@ -96,12 +105,13 @@ class PreparedCorpus:
 
 
 def prepare_corpus(
-    sources: list[str], text_column: str | None, config: TrainConfig, say, *, table=None, max_tokens: int | None = None
-) -> PreparedCorpus:
+    sources: list[str], text_column: str | None, config: TrainConfig, say, *, table=None, max_tokens: int | None = None,
+    input_format: str | None = None,
+) -> PreparedCorpus:  # fmt: skip
     """table: a wordtable.VectorTable; only words it knows enter the vocabulary (the others read
     as <unk>), as the language model reads words through it. max_tokens: read no more text."""
     files = corpus_files(sources)
-    texts, tokens = read_tokens(read_texts(files, text_column, say), max_tokens)
+    texts, tokens = read_tokens(read_texts(files, text_column, say, input_format), max_tokens)
     if not texts:
         raise DataError(f"no review text in {', '.join(map(str, files))}.")
     counted = tokens if table is None else ([t for t in review if table.knows(t)] for review in tokens)

@@ -1,16 +1,26 @@
-"""Evaluation results: a rich table for people, or tsv / csv rows of name and value for tools."""
+"""evaluate's results: a rich table for people, json / jsonl, or tsv / csv rows of name and value for tools."""
 
 import csv
-import sys
+import json
 
 from reviewcli.core.labels import LABEL_NAMES
 
 
-def print_metrics(result: dict) -> None:
+def write_metrics(result: dict, form: str, stream) -> None:
+    """form: table, tsv, csv, json (indented) or jsonl (one line)."""
+    if form == "table":
+        print_metrics(result, stream)
+    elif form in ("json", "jsonl"):
+        stream.write(json.dumps(result, indent=2 if form == "json" else None) + "\n")
+    else:
+        write_rows(result, form, stream)
+
+
+def print_metrics(result: dict, stream) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(file=stream)
     console.print(f"model: {result['model']}\ndata: {result['data']}", highlight=False, markup=False)
     auc = "n/a (one class only)" if result["roc_auc"] is None else f"{result['roc_auc']:.4f}"
     summary = Table("metric", "value", title=f"{result['n']:,} reviews")
@@ -55,12 +65,12 @@ def rows(result: dict) -> list[tuple[str, str]]:
     return found
 
 
-def write_rows(result: dict, form: str) -> None:
+def write_rows(result: dict, form: str, stream) -> None:
     """tsv: `name<TAB>value` lines, no header (awk, sort, grep); csv: a `metric,value` header, then rows."""
     if form == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(("metric", "value"))
         writer.writerows(rows(result))
         return
     for name, value in rows(result):
-        print(f"{name}\t{' '.join(value.split())}")  # a tab or line break in a path would break the row
+        stream.write(f"{name}\t{' '.join(value.split())}\n")  # a tab or line break in a path would break the row
