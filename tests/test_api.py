@@ -326,13 +326,15 @@ def test_train_will_not_replace_a_model_without_force(trained, small_train):
 
 
 def test_train_options_are_the_cli_train_flags():
-    """Every `reviewcli train` option is a keyword of reviewcli.train under the same name, and back."""
+    """Every `reviewcli train` option shown in its help is a keyword of reviewcli.train under the same
+    name, and back; the CLI's --unidirectional is the keyword bidirectional=False."""
     import typer.main
 
     from reviewcli.cli.main import app
 
     command = typer.main.get_command(app).commands["train"]
-    flags = {param.name for param in command.params} - {"data"}
+    shown = {param.name for param in command.params if not getattr(param, "hidden", False)} - {"data"}
+    flags = shown - {"unidirectional"} | {"bidirectional"} if "unidirectional" in shown else shown
     keywords = set(inspect.signature(reviewcli.train).parameters) - {"data"}
     assert keywords == flags
 
