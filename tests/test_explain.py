@@ -208,7 +208,7 @@ def shown(cue_models):
 
 
 def test_html_page_is_self_contained(shown):
-    from reviewcli.cli.explain_page import page
+    from reviewcli.cli.render.explain_page import page
 
     html = page([shown], 3)
     assert "http" not in html.lower()
@@ -217,7 +217,7 @@ def test_html_page_is_self_contained(shown):
 
 
 def test_plain_view_has_signed_scores(shown):
-    from reviewcli.cli.explain_view import plain
+    from reviewcli.cli.render.explain_view import plain
 
     lines = plain(shown, 2).splitlines()
     header = lines[2].split("\t")

@@ -207,7 +207,7 @@ def row_cells(epoch: dict) -> list[str]:
 
 
 def test_wide_values_still_fit_60_columns(monkeypatch, capsys):
-    from reviewcli.cli.progress import RichReporter
+    from reviewcli.cli.render.progress import RichReporter
     from reviewcli.training.events import EpochResult
 
     monkeypatch.setenv("COLUMNS", "60")

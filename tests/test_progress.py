@@ -1,11 +1,11 @@
-"""reviewcli.cli.progress: what `train` shows on stderr, by where stderr goes."""
+"""reviewcli.cli.render.progress: what `train` shows on stderr, by where stderr goes."""
 
 import re
 
 import pytest
 from conftest import TINY, invoke
 
-from reviewcli.cli.progress import PlainReporter, QuietReporter, RichReporter, epoch_line, make_reporter
+from reviewcli.cli.render.progress import PlainReporter, QuietReporter, RichReporter, epoch_line, make_reporter
 from reviewcli.training.events import EpochResult
 
 
@@ -69,7 +69,7 @@ def test_epoch_line(best, suffix):
 
 
 def test_quiet_reporter_shows_warnings_about_the_data_only(capsys):
-    from reviewcli.cli.progress import QuietReporter
+    from reviewcli.cli.render.progress import QuietReporter
 
     reporter = QuietReporter()
     reporter.message("reading <stdin> as JSONL")

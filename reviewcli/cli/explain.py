@@ -70,9 +70,9 @@ def explain(
     png = plot_file(plot, say) if plot is not None else None
     form = "table" if format == ExplainFormat.text else format.value
     from reviewcli import commands
-    from reviewcli.cli.explain_page import plot as draw
-    from reviewcli.cli.explain_writer import ExplainWriter
     from reviewcli.cli.render import results_to
+    from reviewcli.cli.render.explain_page import plot as draw
+    from reviewcli.cli.render.explain_writer import ExplainWriter
 
     explanations, report = commands.explain(
         texts, input_path=input, model_dir=model, text_column=text_column, method=method.value,

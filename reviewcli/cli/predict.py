@@ -114,7 +114,7 @@ def run_predict_spark(input, out, model, master, text_column, threshold, precisi
 
 def reading_bar(name: str, size: int | None):
     """predict's progress through a file it reads, on stderr at a terminal (never when stdout is one)."""
-    from reviewcli.cli.progress import read_progress
+    from reviewcli.cli.render.progress import read_progress
 
     return read_progress(name, size, sys.stdout.isatty())
 

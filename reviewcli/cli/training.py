@@ -111,7 +111,7 @@ def train(
 
     Ctrl-C stops at the next batch and keeps the best model and a checkpoint: add --resume to go on."""
     from reviewcli import commands
-    from reviewcli.cli.progress import make_reporter
+    from reviewcli.cli.render.progress import make_reporter
     from reviewcli.io.data import Columns
 
     config = TrainConfig(
@@ -179,7 +179,7 @@ def pretrain(
 
     Ctrl-C stops at the next batch and keeps a checkpoint: add --resume to go on."""
     from reviewcli import commands
-    from reviewcli.cli.progress import make_reporter
+    from reviewcli.cli.render.progress import make_reporter
 
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed, device=device.value,

@@ -3,8 +3,8 @@ json once all are in)."""
 
 import json
 
-from reviewcli.cli.explain_page import page
-from reviewcli.cli.explain_view import colour_wanted, json_line, plain, print_terminal
+from reviewcli.cli.render.explain_page import page
+from reviewcli.cli.render.explain_view import colour_wanted, json_line, plain, print_terminal
 
 
 class ExplainWriter:

@@ -5,7 +5,7 @@ import html
 import re
 from pathlib import Path
 
-from reviewcli.cli.explain_view import (
+from reviewcli.cli.render.explain_view import (
     KEPT_NOTE,
     METHOD_NAMES,
     SCORE_NOTE,
