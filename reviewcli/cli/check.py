@@ -22,7 +22,7 @@ def check(
     out: OutFile = None,
     save: Annotated[
         Optional[bool],
-        option("--save/--no-save", panel=OUTPUT, help="Keep the summary in DIR/check.json (default: not shipped)."),
+        option("--save/--no-save", panel=OUTPUT, help="Keep a summary in DIR/check.json."),
     ] = None,
     quiet: Quiet = False,
 ) -> None:
