@@ -43,6 +43,7 @@ test-fast: $(VENV)/.test-extras
 # Reproduces models/default (the shipped model) from ../shared/data; see README.
 model: install
 	$(BIN)/python bench/train_default.py
+	$(BIN)/python -m reviewcli check --model models/default --save -q > /dev/null
 
 # Reproduces models/vectors (the shipped word vectors) from ../shared/data/vectors; seconds.
 vectors: install

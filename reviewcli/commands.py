@@ -419,3 +419,24 @@ def predict_spark(
     return spark.score_files(
         input_pattern, output, model_dir, master, text_column, threshold=threshold, precision=precision
     )
+
+
+def check(model_dir: Path | None = None, *, save: bool | None = None, say=lambda text: None, predictor=None) -> dict:
+    """Run the behavioural suite (reviewcli.check) on a model: per test its n, failure rate and a few
+    failing examples; per capability and overall the failure rate. save: write the summary to the
+    model's check.json (True always, False never, None where writable and not the shipped model); say:
+    where it went. predictor: model_dir's, already loaded; None: loaded here."""
+    from reviewcli.check import suite
+    from reviewcli.core.version import __version__
+
+    directory = artifacts.default_model_dir(model_dir)
+    if predictor is None:
+        from reviewcli.inference.predictor import load_predictor
+
+        predictor = load_predictor(directory)
+    result = {"model": str(directory), "reviewcli": __version__,
+              **suite.run(suite.build(), predictor.predict, DEFAULT_THRESHOLD)}  # fmt: skip
+    saved = suite.save(directory, result, save)
+    if saved is not None:
+        say(f"saved the summary to {saved} (reviewcli info shows it)")
+    return result

@@ -11,7 +11,7 @@ from conftest import DATA, TINY, invoke
 from reviewcli.core.config import CELLS, DEFAULT_CELL, ModelConfig, TrainConfig
 
 READERS = ("train", "pretrain", "evaluate", "predict", "explain", "compare")
-COMMANDS = (*READERS, "info")
+COMMANDS = (*READERS, "info", "check")
 
 
 def ok(args: list, **kwargs):

@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ROOT, TINY, invoke, run_cli
 
-COMMANDS = ("train", "pretrain", "evaluate", "predict", "info", "explain", "compare")
+COMMANDS = ("train", "pretrain", "evaluate", "predict", "info", "explain", "compare", "check")
 EXAMPLES = {
     "train": ["$ reviewcli train data/ --cell lstm --out models/mine",
               "$ reviewcli train labelled.csv --init models/pretrained --out my-model"],
@@ -21,6 +21,7 @@ EXAMPLES = {
     "info": ["$ reviewcli info", "$ reviewcli info --model models/lstm --format json | jq .metrics"],
     "explain": ['$ reviewcli explain "Not bad at all, my kids ask for it every morning" --gates'],
     "compare": ["$ reviewcli compare data/ --budget 20m"],
+    "check": ["$ reviewcli check", "$ reviewcli check --model models/default --save"],
     "predict": ['$ reviewcli predict "great taste" "soggy and stale, never again"',
                 "$ cat reviews.txt | reviewcli predict - --format jsonl"],
 }  # fmt: skip
@@ -110,7 +111,7 @@ def test_top_level_help_lists_each_command_on_one_line():
     for command in COMMANDS:
         assert re.search(rf"^│ {command}\s+\S.*│$", text, re.M), command
     assert [line.split()[1] for line in text.splitlines() if re.match(rf"│ ({'|'.join(COMMANDS)})\s", line)] == [
-        "train", "pretrain", "evaluate", "predict", "explain", "compare", "info"]
+        "train", "pretrain", "evaluate", "predict", "explain", "compare", "check", "info"]
 
 
 def test_help_shows_square_brackets_not_rich_markup():

@@ -37,7 +37,7 @@ class HelpWithoutTypes:
 
 
 # the top-level help lists the commands in the order a user meets them
-COMMAND_ORDER = ("train", "pretrain", "evaluate", "predict", "explain", "compare", "info")
+COMMAND_ORDER = ("train", "pretrain", "evaluate", "predict", "explain", "compare", "check", "info")
 
 
 class Group(HelpWithoutTypes, TyperGroup):

@@ -1,9 +1,9 @@
 """The `reviewcli` command: the app with every command registered, and the entry point.
 
-Each command lives in its own module (training, evaluate, predict, explain, compare); importing them
+Each command lives in its own module (training, evaluate, predict, explain, compare, check); importing them
 registers them on the app, in the order the top-level help lists them."""
 
-from reviewcli.cli import compare, evaluate, explain, predict, training  # noqa: F401  (registers the commands)
+from reviewcli.cli import check, compare, evaluate, explain, predict, training  # noqa: F401  (registers the commands)
 from reviewcli.cli.app import app
 
 

@@ -1,11 +1,13 @@
 """What a model directory holds, from config.json and the safetensors header alone (no torch, no weights read)."""
 
+import json
 import math
 from pathlib import Path
 
 from reviewcli.store import artifacts
 
 NOT_RECORDED = "not recorded"  # what older models lack (versions, creation date, label schemes)
+CHECK_FILE = "check.json"  # the latest `reviewcli check` of the model, written by reviewcli.check.suite
 WEIGHT_NAMES = {"F32": "float32", "F16": "float16 (compacted)"}
 
 
@@ -48,7 +50,18 @@ def describe(directory: Path) -> dict:
         "versions": config.get("versions"),
         "files": files,
         "size_bytes": sum(files.values()),
+        "check": latest_check(directory),
     }
+
+
+def latest_check(directory: Path) -> dict | None:
+    """The summary `reviewcli check` kept in the directory; None when there is none (or it is unreadable:
+    it is a note about the model, not part of it)."""
+    try:
+        found = json.loads((directory / CHECK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("capabilities"), dict) else None
 
 
 def ngram_bag(buckets: int) -> str:
@@ -85,7 +98,22 @@ def table_rows(info: dict) -> list[tuple[str, str]]:
             "size on disk",
             size(info["size_bytes"]) + " (" + ", ".join(f"{k} {size(v)}" for k, v in info["files"].items()) + ")",
         ),
+        *check_rows(info.get("check")),
     ]
+
+
+def check_rows(found: dict | None) -> list[tuple[str, str]]:
+    """The latest check: failures overall, then one row per capability."""
+    if not found:
+        return [("check", "not run (reviewcli check)")]
+    when = str(found.get("date", ""))[:10] or "undated"
+    overall = (f"{percent(found.get('failure_rate'))} of cases failed; {found.get('sentences', 0):,} sentences, "
+               f"{when}, reviewcli {found.get('reviewcli', '?')}")  # fmt: skip
+    return [("check", overall), *((f"  {name}", percent(rate)) for name, rate in found["capabilities"].items())]
+
+
+def percent(rate) -> str:
+    return f"{100 * rate:.1f}%" if isinstance(rate, (int, float)) else "?"
 
 
 def data_size(data: dict) -> str:
