@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reviewcli.core.config import DEFAULT_CELL, DEFAULT_THRESHOLD, ModelConfig, TrainConfig
-from reviewcli.core.errors import UsageError
+from reviewcli.core.errors import DataError, UsageError
+from reviewcli.core.text import tokenize
 from reviewcli.io.data import Columns, load_examples
 from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
 from reviewcli.io.locate import STDIN, STDIN_NAME
@@ -309,8 +310,15 @@ def evaluate(
     from reviewcli.inference.predictor import load_predictor
 
     predictor = predictor or load_predictor(directory, device, precision)
-    result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
-    left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
+    probabilities = predictor.predict_known(examples.texts)
+    judged = [(label, p) for label, p in zip(examples.labels, probabilities) if p is not None]
+    unjudged = len(examples.labels) - len(judged)
+    if unjudged:
+        say(f"left out {unjudged:,} of {len(examples.labels):,} reviews with too few words the model knows")
+    if not judged:
+        raise DataError(f"{source}: no review holds enough words the model knows to be scored. Check the text column.")
+    result = metrics([label for label, _ in judged], [p for _, p in judged], threshold)
+    left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped, "unjudgeable": unjudged}
     data = STDIN_NAME if str(source) == STDIN else str(source)
     return {"model": str(directory), "data": data, **result, "left_out": left_out}
 
@@ -400,10 +408,12 @@ def explain(
             if one and number > 1:
                 raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold "
                                  "more. Give one review, or leave --plot out.")  # fmt: skip
-            yield explain_review(
+            explained = explain_review(
                 predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
                 gates=gates, threshold=threshold,
             )  # fmt: skip
+            explained.judged = predictor.judges(tokenize(review.text))
+            yield explained
 
     return explanations(), report
 

@@ -41,7 +41,7 @@ def test_evaluate_json_labels_the_confusion_matrix(tiny_model):
         "rows": "true", "columns": "predicted", "labels": ["negative", "positive"]
     }  # fmt: skip
     assert [sum(row) for row in confusion["matrix"]] == [66, 66]  # rows are the true classes
-    assert report["left_out"] == {"neutral": 0, "unknown_label": 0}
+    assert report["left_out"] == {"neutral": 0, "unknown_label": 0, "unjudgeable": 0}
 
 
 def test_info_table_describes_the_model(tiny_model):

@@ -182,7 +182,7 @@ def test_unscored_note_counts_empty_and_unknown():
     unscored.add(["bad"] + ["zz"] * 6, [0.1] + [None] * 6)
     assert unscored.note() == (
         "Note: 9 of 11 reviews not scored, their label, probability and score left empty: 2 empty (reviews 2, 3), "
-        "7 with no word the model knows (reviews 4, 6, 7, 8, 9 and 2 more)."
+        "7 with too few words the model knows (reviews 4, 6, 7, 8, 9 and 2 more)."
     )
     assert Unscored().note() is None
 

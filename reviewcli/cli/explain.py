@@ -81,8 +81,11 @@ def explain(
     )  # fmt: skip
     with results_to(out) as stream:
         writer = ExplainWriter(form, top_k=top_k, gates=gates, stream=stream, to_file=out is not None)
-        for explained in explanations:
+        for number, explained in enumerate(explanations, start=1):
             writer.write(explained)
+            if not explained.judged:
+                say(f"Note: review {number} has too few words the model knows (another language, symbols only?): "
+                    f"predict leaves it unscored, and its {explained.label} here is a guess.")
             if png is not None:
                 draw(explained, png)
         writer.close()

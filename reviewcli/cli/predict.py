@@ -68,7 +68,7 @@ def predict(
 ) -> None:
     """Classify reviews as positive or negative, with the probability of positive.
 
-    One line out per review in, in order; a review with no word the model knows is left unscored. With --engine spark, --input is a pattern of Parquet files and --out the folder to write (needs reviewcli\\[spark]).
+    One line out per review in, in order; a review with too few words the model knows (another language, symbols only) is left unscored. With --engine spark, --input is a pattern of Parquet files and --out the folder to write (needs reviewcli\\[spark]).
     """
     texts = list(texts or [])
     if output is not None and out is not None:

@@ -2,7 +2,7 @@
 
 Each review gets `label` (positive or negative), `probability` (of positive) and `score` (of the label
 given: the probability for positive, 1 - probability for negative), with 4 decimals in every format. A
-review with no word the model knows, empty ones included, is not scored: its three are empty (null in
+review with too few words the model knows, empty ones included, is not scored: its three are empty (null in
 JSONL). Input with columns (CSV, TSV, JSONL, JSON, Parquet) keeps them, in their order, before ours.
 """
 
@@ -89,7 +89,7 @@ class Unscored:
         if not count:
             return None
         kinds = [f"{len(rows)} {kind} ({where(rows, self.SHOWN)})"
-                 for kind, rows in (("empty", self.empty), ("with no word the model knows", self.unknown)) if rows]  # fmt: skip
+                 for kind, rows in (("empty", self.empty), ("with too few words the model knows", self.unknown)) if rows]  # fmt: skip
         return (
             f"Note: {count} of {self.seen:,} reviews not scored, their label, probability and score left "
             f"empty: {', '.join(kinds)}."
