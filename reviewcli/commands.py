@@ -342,19 +342,22 @@ def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
     threshold: float = DEFAULT_THRESHOLD, device: str = "auto", precision: str = "fp32",
     input_format: str | None = None, chunk_size: int = 2048, pause: float = 0.05, progress=None,
+    delimiter: str | None = None, say=lambda text: None,
 ) -> Predictions:  # fmt: skip
     """Score reviews as a stream: chunks of reviews in, the same reviews with their predictions out,
     in input order. From a pipe or terminal a chunk also ends when input pauses for `pause` seconds.
     The model loads (and a file is checked) before this returns. progress(name, size): the caller's
-    bar for reading a file (update(position), close()), or None."""
+    bar for reading a file (update(position), close()), or None. delimiter: a CSV's (None: sniffed);
+    say: where the user hears the format detected and the text column chosen."""
     from reviewcli.inference.predictor import load_predictor
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
     predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
     source = None
     if input_path is not None:
-        source = Source(input_path, input_form(input_path, text_column, input_format), DecodeReport(
-            "<stdin>" if input_path == "-" else input_path))  # fmt: skip
+        report = DecodeReport(STDIN_NAME if input_path == STDIN else input_path)
+        form = input_form(input_path, text_column, input_format)
+        source = Source(input_path, form, report, text_column=text_column, delimiter=delimiter, say=say)
         reviews = source.reviews(text_column)
     else:
         reviews = iter([Review(text) for text in texts])
@@ -373,7 +376,8 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
             probabilities = predictor.predict_known([review.text for review in chunk])
-            unscored.add([review.text for review in chunk], probabilities)
+            unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
+            unscored.column = source.column.chosen if source and source.column else None
             yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
             if bar:
                 bar.update(source.position())
@@ -385,7 +389,7 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
     gates: bool, device: str = "auto", one: bool = False, threshold: float = DEFAULT_THRESHOLD,
-    input_format: str | None = None,
+    input_format: str | None = None, delimiter: str | None = None, say=lambda text: None,
 ) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
     """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
@@ -398,7 +402,7 @@ def explain(
     if input_path is not None:
         report = DecodeReport("<stdin>" if input_path == "-" else input_path)
         form = input_form(input_path, text_column, input_format)
-        reviews = read_reviews(input_path, report, text_column=text_column, form=form)
+        reviews = read_reviews(input_path, report, text_column=text_column, form=form, delimiter=delimiter, say=say)
     else:
         reviews = iter([Review(text) for text in texts])
     predictor = load_predictor(model_dir, device, "fp32")
