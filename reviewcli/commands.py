@@ -8,7 +8,7 @@ from pathlib import Path
 from reviewcli.core.config import DEFAULT_CELL, DEFAULT_THRESHOLD, ModelConfig, TrainConfig
 from reviewcli.core.errors import DataError, UsageError
 from reviewcli.core.text import tokenize
-from reviewcli.io.data import Columns, load_examples
+from reviewcli.io.data import Columns, load_examples, reviews
 from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
 from reviewcli.io.locate import STDIN, STDIN_NAME
 from reviewcli.io.output import Prediction, Unscored, prediction
@@ -304,8 +304,6 @@ def evaluate(
     from reviewcli.core.metrics import evaluate as metrics
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
-    for note in examples.notes():
-        say(note)
     directory = artifacts.default_model_dir(model_dir)
     from reviewcli.inference.predictor import load_predictor
 
@@ -313,10 +311,13 @@ def evaluate(
     probabilities = predictor.predict_known(examples.texts)
     judged = [(label, p) for label, p in zip(examples.labels, probabilities) if p is not None]
     unjudged = len(examples.labels) - len(judged)
-    if unjudged:
-        say(f"left out {unjudged:,} of {len(examples.labels):,} reviews with too few words the model knows")
     if not judged:
-        raise DataError(f"{source}: no review holds enough words the model knows to be scored. Check the text column.")
+        raise DataError(f"{source}: no review holds enough words the model knows to be scored (another language, "
+                        "or the wrong column?). Check --text-column, or evaluate a model trained on such reviews.")  # fmt: skip
+    for note in examples.notes():
+        say(note)
+    if unjudged:
+        say(f"left out {reviews(unjudged, 'reviews')} with too few words the model knows")
     result = metrics([label for label, _ in judged], [p for _, p in judged], threshold)
     left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped, "unjudgeable": unjudged}
     data = STDIN_NAME if str(source) == STDIN else str(source)

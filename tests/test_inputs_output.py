@@ -20,11 +20,12 @@ def reviews(path, form, text_column=None):
 @pytest.mark.parametrize(
     ("path", "column", "form"),
     [("r.jsonl", None, "jsonl"), ("r.CSV", None, "csv"), ("r.tsv", None, "tsv"), ("r.txt", None, "lines"),
-     ("-", None, "lines"), (None, None, "lines"), ("-", "body", "jsonl"), ("notes", None, "lines"),
+     ("-", None, None), (None, None, None), ("-", "body", None), ("notes", None, None),
      ("r.json", None, "json"), ("r.parquet", None, "parquet"), ("r.jsonl.gz", None, "jsonl"), ("r.txt.GZ", None, "lines"),
      ("r.ndjson", None, "jsonl")],
 )  # fmt: skip
 def test_input_form(path, column, form):
+    """None: detected from the first bytes (formats.sniff)."""
     assert input_form(path, column) == form
 
 

@@ -129,9 +129,11 @@ class Source:
             self.stream = io.BufferedReader(gzip.GzipFile(fileobj=self.raw, mode="rb"))
         self.detected = form is None
         self.form = form if form is not None else sniff(self.first_bytes(), text_column=text_column)
+        if self.detected and self.form == "lines" and text_column is not None:
+            self.form = "jsonl"  # a column was asked for: records, whose first fault is then named
         self.check_content(path)
         self.delimiter = self.choose_delimiter(delimiter)
-        if self.detected:
+        if self.detected and self.form != "lines":  # a review a line is what predict - always read
             how = f", {delimiter_name(self.delimiter)}-separated" if self.form == "csv" and self.delimiter != "," else ""
             say(f"reading {self.name} as {self.form.upper()}{how} (detected; choose with --input-format)")
 
