@@ -78,7 +78,7 @@ ReviewInputFormat = Annotated[
 ]  # fmt: skip
 Delimiter = Annotated[
     Optional[str],
-    option(metavar="CHAR", panel=INPUT, help="CSV delimiter: , ; tab or | (default: sniffed)."),
+    option(metavar="CHAR", panel=INPUT, help="CSV delimiter (default: sniffed)."),
 ]
 InputFile = Annotated[
     Optional[str], option("--input", "-i", metavar="FILE", help="File of reviews, or - for stdin.", panel=INPUT)
