@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reviewcli.core.config import DEFAULT_CELL, DEFAULT_THRESHOLD, ModelConfig, TrainConfig
-from reviewcli.core.errors import UsageError
-from reviewcli.io.data import Columns, load_examples
+from reviewcli.core.errors import DataError, UsageError
+from reviewcli.core.text import tokenize
+from reviewcli.io.data import Columns, load_examples, reviews
 from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
 from reviewcli.io.locate import STDIN, STDIN_NAME
 from reviewcli.io.output import Prediction, Unscored, prediction
@@ -303,14 +304,22 @@ def evaluate(
     from reviewcli.core.metrics import evaluate as metrics
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
-    for note in examples.notes():
-        say(note)
     directory = artifacts.default_model_dir(model_dir)
     from reviewcli.inference.predictor import load_predictor
 
     predictor = predictor or load_predictor(directory, device, precision)
-    result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
-    left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
+    probabilities = predictor.predict_known(examples.texts)
+    judged = [(label, p) for label, p in zip(examples.labels, probabilities) if p is not None]
+    unjudged = len(examples.labels) - len(judged)
+    if not judged:
+        raise DataError(f"{source}: no review holds enough words the model knows to be scored (another language, "
+                        "or the wrong column?). Check --text-column, or evaluate a model trained on such reviews.")  # fmt: skip
+    for note in examples.notes():
+        say(note)
+    if unjudged:
+        say(f"left out {reviews(unjudged, 'reviews')} with too few words the model knows")
+    result = metrics([label for label, _ in judged], [p for _, p in judged], threshold)
+    left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped, "unjudgeable": unjudged}
     data = STDIN_NAME if str(source) == STDIN else str(source)
     return {"model": str(directory), "data": data, **result, "left_out": left_out}
 
@@ -334,19 +343,22 @@ def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
     threshold: float = DEFAULT_THRESHOLD, device: str = "auto", precision: str = "fp32",
     input_format: str | None = None, chunk_size: int = 2048, pause: float = 0.05, progress=None,
+    delimiter: str | None = None, say=lambda text: None,
 ) -> Predictions:  # fmt: skip
     """Score reviews as a stream: chunks of reviews in, the same reviews with their predictions out,
     in input order. From a pipe or terminal a chunk also ends when input pauses for `pause` seconds.
     The model loads (and a file is checked) before this returns. progress(name, size): the caller's
-    bar for reading a file (update(position), close()), or None."""
+    bar for reading a file (update(position), close()), or None. delimiter: a CSV's (None: sniffed);
+    say: where the user hears the format detected and the text column chosen."""
     from reviewcli.inference.predictor import load_predictor
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
     predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
     source = None
     if input_path is not None:
-        source = Source(input_path, input_form(input_path, text_column, input_format), DecodeReport(
-            "<stdin>" if input_path == "-" else input_path))  # fmt: skip
+        report = DecodeReport(STDIN_NAME if input_path == STDIN else input_path)
+        form = input_form(input_path, text_column, input_format)
+        source = Source(input_path, form, report, text_column=text_column, delimiter=delimiter, say=say)
         reviews = source.reviews(text_column)
     else:
         reviews = iter([Review(text) for text in texts])
@@ -365,7 +377,8 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
             probabilities = predictor.predict_known([review.text for review in chunk])
-            unscored.add([review.text for review in chunk], probabilities)
+            unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
+            unscored.column = source.column.chosen if source and source.column else None
             yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
             if bar:
                 bar.update(source.position())
@@ -377,7 +390,7 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
     gates: bool, device: str = "auto", one: bool = False, threshold: float = DEFAULT_THRESHOLD,
-    input_format: str | None = None,
+    input_format: str | None = None, delimiter: str | None = None, say=lambda text: None,
 ) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
     """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
@@ -390,7 +403,7 @@ def explain(
     if input_path is not None:
         report = DecodeReport("<stdin>" if input_path == "-" else input_path)
         form = input_form(input_path, text_column, input_format)
-        reviews = read_reviews(input_path, report, text_column=text_column, form=form)
+        reviews = read_reviews(input_path, report, text_column=text_column, form=form, delimiter=delimiter, say=say)
     else:
         reviews = iter([Review(text) for text in texts])
     predictor = load_predictor(model_dir, device, "fp32")
@@ -400,10 +413,12 @@ def explain(
             if one and number > 1:
                 raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold "
                                  "more. Give one review, or leave --plot out.")  # fmt: skip
-            yield explain_review(
+            explained = explain_review(
                 predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
                 gates=gates, threshold=threshold,
             )  # fmt: skip
+            explained.judged = predictor.judges(tokenize(review.text))
+            yield explained
 
     return explanations(), report
 

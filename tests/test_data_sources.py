@@ -106,7 +106,7 @@ def test_train_reads_standard_input(tmp_path, small_rows):
 
 def test_evaluate_reads_csv_from_standard_input_as_told(tiny_model):
     result = invoke(["evaluate", "-", "-m", tiny_model, "--input-format", "csv", "-f", "json"],
-                    input="text,label\ngreat,positive\nawful,negative\n")  # fmt: skip
+                    input="text,label\ngreat,positive\nbad,negative\n")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == "reading <stdin> as CSV"
     report = json.loads(result.stdout)
@@ -126,7 +126,8 @@ def test_evaluate_from_a_real_pipe(tiny_model, small_rows):
     done = run_cli(["evaluate", "-", "--model", tiny_model, "--device", "cpu"], input=lines)
     assert done.returncode == 0, done.stderr
     rows = dict(line.split("\t") for line in done.stdout.decode("utf-8").splitlines())
-    assert (rows["data"], rows["reviews"]) == ("<stdin>", "40")
+    assert rows["data"] == "<stdin>"
+    assert int(rows["reviews"]) + int(rows["left_out_unjudgeable"]) == 40  # the tiny model knows 300 words
     assert (
         done.stderr.decode("utf-8").splitlines()[0] == "reading <stdin> as JSONL (detected; choose with --input-format)"
     )

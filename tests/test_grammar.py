@@ -101,7 +101,8 @@ def test_evaluate_out_writes_the_file(tiny_model, tmp_path):
     out = tmp_path / "metrics.json"
     result = ok(["evaluate", DATA / "test.jsonl", "-m", tiny_model, "--out", out])
     assert result.stdout == ""
-    assert json.loads(out.read_text(encoding="utf-8"))["n"] == 132  # json, from the name
+    report = json.loads(out.read_text(encoding="utf-8"))  # json, from the name
+    assert report["n"] + report["left_out"]["unjudgeable"] == 132
 
 
 def test_evaluate_quiet_leaves_out_notes(tiny_model, tmp_path):

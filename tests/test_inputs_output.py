@@ -20,11 +20,12 @@ def reviews(path, form, text_column=None):
 @pytest.mark.parametrize(
     ("path", "column", "form"),
     [("r.jsonl", None, "jsonl"), ("r.CSV", None, "csv"), ("r.tsv", None, "tsv"), ("r.txt", None, "lines"),
-     ("-", None, "lines"), (None, None, "lines"), ("-", "body", "jsonl"), ("notes", None, "lines"),
+     ("-", None, None), (None, None, None), ("-", "body", None), ("notes", None, None),
      ("r.json", None, "json"), ("r.parquet", None, "parquet"), ("r.jsonl.gz", None, "jsonl"), ("r.txt.GZ", None, "lines"),
      ("r.ndjson", None, "jsonl")],
 )  # fmt: skip
 def test_input_form(path, column, form):
+    """None: detected from the first bytes (formats.sniff)."""
     assert input_form(path, column) == form
 
 
@@ -182,7 +183,7 @@ def test_unscored_note_counts_empty_and_unknown():
     unscored.add(["bad"] + ["zz"] * 6, [0.1] + [None] * 6)
     assert unscored.note() == (
         "Note: 9 of 11 reviews not scored, their label, probability and score left empty: 2 empty (reviews 2, 3), "
-        "7 with no word the model knows (reviews 4, 6, 7, 8, 9 and 2 more)."
+        "7 with too few words the model knows (reviews 4, 6, 7, 8, 9 and 2 more)."
     )
     assert Unscored().note() is None
 

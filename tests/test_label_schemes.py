@@ -85,7 +85,7 @@ def test_train_reports_the_scheme_and_what_was_left_out(tmp_path, small_rows):
 
 def test_evaluate_reports_left_out_three_star_rows(tiny_model, tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text("text,stars\ngreat,5\nmeh,3\nawful,1\nfine,3\n", encoding="utf-8")
+    path.write_text("text,stars\ngreat,5\nmeh,3\nbad,1\nfine,3\n", encoding="utf-8")
     result = invoke(["evaluate", path, "-m", tiny_model, "-f", "tsv"])
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [

@@ -24,7 +24,7 @@ def test_stdin_lines_in_order_one_output_line_each(tiny_model):
     assert [row[:3] for row in rows[2:]] == [["", "", ""]] * 3
     assert done.stderr.decode("utf-8") == (
         "Note: 3 of 5 reviews not scored, their label, probability and score left empty: 2 empty (reviews 3, 4), "
-        "1 with no word the model knows (review 5).\n"
+        "1 with too few words the model knows (review 5).\n"
     )
 
 

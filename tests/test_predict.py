@@ -164,7 +164,7 @@ def test_unscored_lines_marked_and_counted_once(tiny_model, tmp_path):
     assert [r["label"] is None for r in records] == [False, True, True, True, True, False]
     assert result.stderr == (
         "Note: 4 of 6 reviews not scored, their label, probability and score left empty: 2 empty (reviews 2, 3), "
-        "2 with no word the model knows (reviews 4, 5).\n"
+        "2 with too few words the model knows (reviews 4, 5).\n"
     )
 
 

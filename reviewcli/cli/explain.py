@@ -9,6 +9,7 @@ from reviewcli.cli.app import Command, app, examples, fail, stderr_say, user_err
 from reviewcli.cli.options import (
     DEFAULT_P,
     OUTPUT,
+    Delimiter,
     Device,
     DeviceOption,
     ExplainFormat,
@@ -23,7 +24,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
-from reviewcli.cli.reading import check_reading_options, hint_typing, reviews_to_read
+from reviewcli.cli.reading import check_reading_options, delimiter_of, hint_typing, reviews_to_read
 from reviewcli.core.config import DEFAULT_TOP_K
 
 PLOT_NAME = "explain.png"
@@ -44,6 +45,7 @@ def explain(
     input: InputFile = None,
     input_format: ReviewInputFormat = None,
     text_column: TextColumn = None,
+    delimiter: Delimiter = None,
     model: ModelDir = None,
     threshold: Threshold = DEFAULT_P,
     device: DeviceOption = Device.auto,
@@ -62,7 +64,7 @@ def explain(
     Scores are in the logit of positive: + pushed towards positive, - towards negative."""
     texts = list(texts or [])
     texts, input = reviews_to_read(texts, input)
-    check_reading_options(input, text_column, input_format)
+    check_reading_options(input, text_column, input_format, delimiter)
     if plot is not None and len(texts) > 1:
         raise fail(f"--plot draws one review; {len(texts)} were given. Give one, or leave --plot out.")
     hint_typing(input, quiet)
@@ -77,12 +79,15 @@ def explain(
     explanations, report = commands.explain(
         texts, input_path=input, model_dir=model, text_column=text_column, method=method.value,
         gates=gates or form == "html" or png is not None, device=device.value, one=png is not None,
-        threshold=threshold, input_format=value_of(input_format),
+        threshold=threshold, input_format=value_of(input_format), delimiter=delimiter_of(delimiter), say=say,
     )  # fmt: skip
     with results_to(out) as stream:
         writer = ExplainWriter(form, top_k=top_k, gates=gates, stream=stream, to_file=out is not None)
-        for explained in explanations:
+        for number, explained in enumerate(explanations, start=1):
             writer.write(explained)
+            if not explained.judged:
+                say(f"Note: review {number} has too few words the model knows (another language, symbols only?): "
+                    f"predict leaves it unscored, and its {explained.label} here is a guess.")
             if png is not None:
                 draw(explained, png)
         writer.close()

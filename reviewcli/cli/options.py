@@ -76,6 +76,10 @@ ReviewInputFormat = Annotated[
     option("--input-format", metavar="FORMAT", panel=INPUT,
            help="lines, csv, tsv, jsonl, json or parquet."),
 ]  # fmt: skip
+Delimiter = Annotated[
+    Optional[str],
+    option(metavar="CHAR", panel=INPUT, help="CSV delimiter (default: sniffed)."),
+]
 InputFile = Annotated[
     Optional[str], option("--input", "-i", metavar="FILE", help="File of reviews, or - for stdin.", panel=INPUT)
 ]

@@ -12,6 +12,7 @@ from reviewcli.cli.options import (
     DEFAULT_P,
     OUTPUT,
     SPARK,
+    Delimiter,
     Device,
     DeviceOption,
     Engine,
@@ -29,7 +30,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
-from reviewcli.cli.reading import check_reading_options, hint_typing, reviews_to_read
+from reviewcli.cli.reading import check_reading_options, delimiter_of, hint_typing, reviews_to_read
 
 PREDICT_EXAMPLES = examples(
     'reviewcli predict "great taste" "soggy and stale, never again"',
@@ -51,6 +52,7 @@ def predict(
     input: InputFile = None,
     input_format: ReviewInputFormat = None,
     text_column: TextColumn = None,
+    delimiter: Delimiter = None,
     model: ModelDir = None,
     threshold: Threshold = DEFAULT_P,
     device: DeviceOption = Device.auto,
@@ -68,7 +70,7 @@ def predict(
 ) -> None:
     """Classify reviews as positive or negative, with the probability of positive.
 
-    One line out per review in, in order; a review with no word the model knows is left unscored. With --engine spark, --input is a pattern of Parquet files and --out the folder to write (needs reviewcli\\[spark]).
+    One line out per review in, in order; a review with too few words the model knows (another language, symbols only) is left unscored. With --engine spark, --input is a pattern of Parquet files and --out the folder to write (needs reviewcli\\[spark]).
     """
     texts = list(texts or [])
     if output is not None and out is not None:
@@ -79,7 +81,7 @@ def predict(
         run_predict_spark(input, str(out), model, master, text_column, threshold, precision.value, quiet)
         return
     texts, input = reviews_to_read(texts, input)
-    check_reading_options(input, text_column, input_format)
+    check_reading_options(input, text_column, input_format, delimiter)
     hint_typing(input, quiet)
     from reviewcli.cli.render import chosen_format
 
@@ -88,7 +90,7 @@ def predict(
         raise fail(f"--header applies to tsv output (csv always has one), not to {form}. Add --format tsv.")
     run_predict(
         texts, input, model, text_column, form, threshold, device.value, precision.value,
-        input_format=value_of(input_format), header=header, out=out, quiet=quiet,
+        input_format=value_of(input_format), header=header, out=out, quiet=quiet, delimiter=delimiter_of(delimiter),
     )  # fmt: skip
 
 
@@ -119,14 +121,17 @@ def reading_bar(name: str, size: int | None):
     return read_progress(name, size, sys.stdout.isatty())
 
 
-def run_predict(texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet):
+def run_predict(
+    texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet, delimiter
+):
     from reviewcli import commands
     from reviewcli.cli.render import results_to
     from reviewcli.cli.render.predictions import PredictionWriter
 
     predictions = commands.predict(
         texts, input_path=input, model_dir=model, text_column=text_column, threshold=threshold, device=device,
-        precision=precision, input_format=input_format, progress=None if quiet else reading_bar,
+        precision=precision, input_format=input_format, progress=None if quiet else reading_bar, delimiter=delimiter,
+        say=stderr_say(quiet),
     )  # fmt: skip
     try:
         with results_to(out) as stream:

@@ -17,11 +17,23 @@ def reviews_to_read(texts: list[str], input: str | None) -> tuple[list[str], str
     return texts, input
 
 
-def check_reading_options(input: str | None, text_column: str | None, input_format) -> None:
-    """--text-column and --input-format describe a file or stdin, not reviews given as arguments."""
-    if input is None and (text_column or input_format):
-        option = "--text-column" if text_column else "--input-format"
+def check_reading_options(input: str | None, text_column: str | None, input_format, delimiter: str | None = None) -> None:
+    """--text-column, --input-format and --delimiter describe a file or stdin, not reviews given as arguments."""
+    if input is None and (text_column or input_format or delimiter):
+        option = "--text-column" if text_column else "--input-format" if input_format else "--delimiter"
         raise fail(f"{option} applies to --input FILE or - (standard input), not to reviews given as arguments.")
+
+
+DELIMITER_NAMES = {",": ",", ";": ";", "|": "|", "tab": "\t", "\\t": "\t", "\t": "\t"}
+
+
+def delimiter_of(value: str | None) -> str | None:
+    """--delimiter: , ; | or a tab (tab, \\t, or the character itself)."""
+    if value is None:
+        return None
+    if value.lower() not in DELIMITER_NAMES:
+        raise fail(f"--delimiter {value!r}: give one of , ; tab |.")
+    return DELIMITER_NAMES[value.lower()]
 
 
 def hint_typing(input: str | None, quiet: bool = False) -> None:

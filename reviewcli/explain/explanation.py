@@ -26,6 +26,7 @@ class Explained:
     cell: str = "gru"
     steps: int = 0  # integrated-gradient path points used
     threshold: float = DEFAULT_THRESHOLD  # P(positive) at or above which the label is positive
+    judged: bool = True  # False: too few words the model knows; predict leaves such a review unscored
 
     @property
     def label(self) -> str:

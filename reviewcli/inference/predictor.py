@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from reviewcli.core.config import MIN_KNOWN_SHARE
+from reviewcli.core.judgeable import judgeable
 from reviewcli.core.text import tokenize
 from reviewcli.inference.batching import batches, encode, truncate
 from reviewcli.inference.device import autocast
@@ -80,6 +82,7 @@ class Predictor:
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16
+        self.min_known_share = MIN_KNOWN_SHARE
         from reviewcli.inference import gate_tables  # imports torch
 
         self.forward = gate_tables.reader_for(self.model, device, bf16)
@@ -89,17 +92,21 @@ class Predictor:
         return self.score(encoded)
 
     def predict_known(self, texts: list[str], *, logits: bool = False) -> list[float | None]:
-        """P(positive), or None for a review with no word the vocabulary knows (empty ones included):
-        such a review would be scored on the unknown token alone, the same answer whatever it says.
-        logits: the log-odds of positive instead of P."""
-        ids = [self.vocab.encode(tokenize(text)) for text in texts]
-        known = [i for i, review in enumerate(ids) if any(token != self.vocab.unk_index for token in review)]
-        encoded = [truncate(ids[i], self.max_length) for i in known]
+        """P(positive), or None for a review the model cannot judge (core.judgeable: too few words the
+        vocabulary knows; empty ones, other languages, symbols only): such a review would be scored on
+        unknown tokens and punctuation, a confident answer whatever it says. logits: the log-odds of
+        positive instead of P."""
+        tokens = [tokenize(text) for text in texts]
+        known = [i for i, words in enumerate(tokens) if self.judges(words)]
+        encoded = [truncate(self.vocab.encode(tokens[i]), self.max_length) for i in known]
         probabilities: list[float | None] = [None] * len(texts)
         scored = self.score(encoded, logits=logits)
         for i, p in zip(known, scored):
             probabilities[i] = p
         return probabilities
+
+    def judges(self, tokens: list[str]) -> bool:
+        return judgeable(tokens, self.vocab.index, self.min_known_share)
 
     def score(self, encoded: list[list[int]], *, logits: bool = False) -> list[float]:
         return score(

@@ -22,10 +22,26 @@ def chunks(items: Iterator, size: int, pause: float | None = None) -> Iterator[l
     """Lists of at most `size` items, in order. With `pause` (seconds), a list is also cut when no item
     has arrived for that long."""
     if pause is None:
-        while chunk := list(islice(items, size)):
-            yield chunk
+        yield from _chunks_of(items, size)
         return
     yield from _chunks_on_pause(items, size, pause)
+
+
+def _chunks_of(items: Iterator, size: int) -> Iterator[list]:
+    """Lists of `size`; when reading fails (bad JSON at line 230), the items before it come first, as
+    from a pipe, and then the error."""
+    while True:
+        chunk = []
+        try:
+            for item in islice(items, size):
+                chunk.append(item)
+        except BaseException:
+            if chunk:
+                yield chunk
+            raise
+        if not chunk:
+            return
+        yield chunk
 
 
 def _chunks_on_pause(items: Iterator, size: int, pause: float) -> Iterator[list]:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from reviewcli.core.errors import DataError, UsageError
 from reviewcli.core.labels import LABEL_NAMES, SCHEMES, SELF_EVIDENT, SKIP_OPTION, map_labels
+from reviewcli.io.formats import TEXT_COLUMNS, first_lines, sniff_delimiter
 from reviewcli.io.locate import STDIN, STDIN_NAME, hub_is_off, hub_name, stdin_copy
 
-TEXT_COLUMNS = ("text", "review", "review_text", "reviewtext", "content", "sentence", "body", "comment", "document")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "rating", "stars", "score", "overall", "class")
 # file suffix -> (datasets builder, extra builder arguments)
 BUILDERS = {
@@ -186,6 +186,9 @@ def load_file(path: Path, columns: Columns, name: str | None = None, say=silent)
     with utf8_copy(path, shown, say) as readable:
         if builder == "json":
             check_json(shown, readable)
+        if builder == "csv" and "delimiter" not in options:  # ; and | as well as , (formats.sniff_delimiter)
+            with open(readable, "rb") as file:
+                options = {**options, "delimiter": sniff_delimiter(first_lines(file.read(8192)))}
         try:
             table = datasets.load_dataset(builder, data_files=str(readable), split="train", **options)
         except Exception as error:  # datasets wraps parser errors in many types
@@ -193,7 +196,7 @@ def load_file(path: Path, columns: Columns, name: str | None = None, say=silent)
         if builder == "text":
             return from_fasttext(table["text"], shown, columns)
         if builder == "csv" and "__index_level_0__" in table.column_names:
-            raise extra_fields(shown, readable, options.get("delimiter", ","))
+            raise extra_fields(shown, readable, options["delimiter"])
         line_of = jsonl_line_of(readable, len(table)) if path.suffix.lower() == ".jsonl" else None
         return from_table(table, columns, str(shown), line_of)
 

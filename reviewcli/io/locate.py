@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reviewcli.core.errors import UsageError
+from reviewcli.io import formats
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -85,18 +86,8 @@ def hub_is_off() -> bool:
 
 
 def sniff(raw: bytes) -> str:
-    """The format of data on standard input, from its first non-blank line (or parquet's magic bytes)."""
-    if raw.startswith(b"PAR1"):
-        return "parquet"
-    text = raw[:65536].decode("utf-8", errors="replace").removeprefix("\ufeff")
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if first.startswith("{"):
-        return "jsonl"
-    if first.startswith("["):
-        return "json"
-    if first.startswith("__label__"):
-        return "fasttext"
-    return "tsv" if "\t" in first else "csv"
+    """The format of training or evaluation data on standard input: formats.sniff, the one detection."""
+    return formats.sniff(raw[:65536], lines=False)
 
 
 @contextmanager

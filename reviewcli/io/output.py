@@ -2,7 +2,7 @@
 
 Each review gets `label` (positive or negative), `probability` (of positive) and `score` (of the label
 given: the probability for positive, 1 - probability for negative), with 4 decimals in every format. A
-review with no word the model knows, empty ones included, is not scored: its three are empty (null in
+review with too few words the model knows, empty ones included, is not scored: its three are empty (null in
 JSONL). Input with columns (CSV, TSV, JSONL, JSON, Parquet) keeps them, in their order, before ours.
 """
 
@@ -77,19 +77,24 @@ class Unscored:
         self.seen = 0
         self.empty: list[int] = []
         self.unknown: list[int] = []
+        self.missing: list[int] = []  # records without the input's text column
+        self.column: str | None = None
 
-    def add(self, texts: list[str], probabilities: list[float | None]) -> None:
-        for text, p in zip(texts, probabilities):
+    def add(self, texts: list[str], probabilities: list[float | None], missing: list[bool] | None = None) -> None:
+        for text, p, lacks in zip(texts, probabilities, missing or [False] * len(texts)):
             self.seen += 1
-            if p is None:
+            if lacks:
+                self.missing.append(self.seen)
+            elif p is None:
                 (self.unknown if text.strip() else self.empty).append(self.seen)
 
     def note(self) -> str | None:
-        count = len(self.empty) + len(self.unknown)
+        count = len(self.empty) + len(self.unknown) + len(self.missing)
         if not count:
             return None
-        kinds = [f"{len(rows)} {kind} ({where(rows, self.SHOWN)})"
-                 for kind, rows in (("empty", self.empty), ("with no word the model knows", self.unknown)) if rows]  # fmt: skip
+        without = f"without the column '{self.column}'" if self.column else "without the text column"
+        found = (("empty", self.empty), ("with too few words the model knows", self.unknown), (without, self.missing))
+        kinds = [f"{len(rows)} {kind} ({where(rows, self.SHOWN)})" for kind, rows in found if rows]
         return (
             f"Note: {count} of {self.seen:,} reviews not scored, their label, probability and score left "
             f"empty: {', '.join(kinds)}."

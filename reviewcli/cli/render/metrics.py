@@ -52,6 +52,7 @@ def rows(result: dict) -> list[tuple[str, str]]:
         ("model", result["model"]), ("data", result["data"]), ("reviews", str(result["n"])),
         ("left_out_neutral", str(result["left_out"]["neutral"])),
         ("left_out_unknown_label", str(result["left_out"]["unknown_label"])),
+        ("left_out_unjudgeable", str(result["left_out"].get("unjudgeable", 0))),
         ("threshold", f"{result['threshold']:g}"), ("accuracy", number(result["accuracy"])),
         ("macro_f1", number(result["macro_f1"])), ("roc_auc", number(result["roc_auc"])),
     ]  # fmt: skip
