@@ -100,7 +100,10 @@ class Model:
         if method not in METHODS:
             raise UsageError(f"method {method!r}: use {' or '.join(map(repr, METHODS))}.")
         predictor = self._predictor
-        found = explain(predictor.model, predictor.vocab, text, max_length=predictor.max_length, method=method)
+        found = explain(
+            predictor.model, predictor.vocab, text, max_length=predictor.max_length, method=method,
+            strip_markup=predictor.strip_markup,
+        )  # fmt: skip
         words = [(token.text, score) for token, score in zip(found.tokens, found.attribution)]
         return Explanation(text, found.label, found.probability, method, words)
 

@@ -296,11 +296,14 @@ def files(count: int) -> str:
 def evaluate(
     source: str, *, model_dir: Path | None, columns: Columns, threshold: float = DEFAULT_THRESHOLD, device: str = "auto",
     precision: str = "fp32", stdin_format: str | None = None, say=lambda text: None, predictor=None,
+    keep_markup: bool = False,
 ) -> dict:  # fmt: skip
     """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
-    directory and data named and what was left out counted; say: how the labels were read.
-    predictor: model_dir's, already loaded (the Python API's Model keeps one); None: loaded here."""
+    directory and data named and what was left out counted; say: how the labels were read, and at
+    the end how much of long reviews was not read. predictor: model_dir's, already loaded (the
+    Python API's Model keeps one); None: loaded here. keep_markup: tokenize HTML and BBCode as text."""
     from reviewcli.core.metrics import evaluate as metrics
+    from reviewcli.inference.batching import Unread
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
     for note in examples.notes():
@@ -308,8 +311,11 @@ def evaluate(
     directory = artifacts.default_model_dir(model_dir)
     from reviewcli.inference.predictor import load_predictor
 
-    predictor = predictor or load_predictor(directory, device, precision)
-    result = metrics(examples.labels, predictor.predict(examples.texts), threshold)
+    predictor = predictor or load_predictor(directory, device, precision, keep_markup)
+    unread = Unread(predictor.max_length)
+    result = metrics(examples.labels, predictor.predict(examples.texts, unread=unread), threshold)
+    if unread.note():
+        say(unread.note())
     left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped}
     data = STDIN_NAME if str(source) == STDIN else str(source)
     return {"model": str(directory), "data": data, **result, "left_out": left_out}
@@ -317,16 +323,21 @@ def evaluate(
 
 class Predictions:
     """predict's result, lazily: iterate for chunks of (Review, Prediction) in input order, each as soon
-    as it is scored; afterwards warnings() tells of undecodable bytes and reviews left unscored."""
+    as it is scored; afterwards warnings() tells of undecodable bytes, reviews left unscored, and
+    what of long reviews was not read."""
 
-    def __init__(self, chunks: Iterator[list[tuple[Review, Prediction]]], decode: DecodeReport | None, unscored: Unscored):
-        self.chunks, self.decode, self.unscored = chunks, decode, unscored
+    def __init__(
+        self, chunks: Iterator[list[tuple[Review, Prediction]]], decode: DecodeReport | None, unscored: Unscored,
+        unread=None,
+    ):  # fmt: skip
+        self.chunks, self.decode, self.unscored, self.unread = chunks, decode, unscored, unread
 
     def __iter__(self) -> Iterator[list[tuple[Review, Prediction]]]:
         return self.chunks
 
     def warnings(self) -> list[str]:
         found = [self.decode.warning() if self.decode else None, self.unscored.note()]
+        found.append(self.unread.note() if self.unread is not None else None)
         return [line for line in found if line]
 
 
@@ -334,15 +345,17 @@ def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
     threshold: float = DEFAULT_THRESHOLD, device: str = "auto", precision: str = "fp32",
     input_format: str | None = None, chunk_size: int = 2048, pause: float = 0.05, progress=None,
+    keep_markup: bool = False,
 ) -> Predictions:  # fmt: skip
     """Score reviews as a stream: chunks of reviews in, the same reviews with their predictions out,
     in input order. From a pipe or terminal a chunk also ends when input pauses for `pause` seconds.
     The model loads (and a file is checked) before this returns. progress(name, size): the caller's
-    bar for reading a file (update(position), close()), or None."""
+    bar for reading a file (update(position), close()), or None. keep_markup: tokenize HTML and BBCode as text."""
+    from reviewcli.inference.batching import Unread
     from reviewcli.inference.predictor import load_predictor
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
-    predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
+    predictor = load_predictor(model_dir, device, precision, keep_markup) if input_path == "-" else None
     source = None
     if input_path is not None:
         source = Source(input_path, input_form(input_path, text_column, input_format), DecodeReport(
@@ -350,21 +363,22 @@ def predict(
         reviews = source.reviews(text_column)
     else:
         reviews = iter([Review(text) for text in texts])
-    predictor = predictor or load_predictor(model_dir, device, precision)
-    unscored = Unscored()
+    predictor = predictor or load_predictor(model_dir, device, precision, keep_markup)
+    unscored, unread = Unscored(), Unread(predictor.max_length)
     return Predictions(
-        scored_chunks(predictor, reviews, source, unscored, threshold, chunk_size, pause, progress),
-        source.report if source else None, unscored,
+        scored_chunks(predictor, reviews, source, (unscored, unread), threshold, chunk_size, pause, progress),
+        source.report if source else None, unscored, unread,
     )  # fmt: skip
 
 
-def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: float, chunk_size: int, pause, progress):
+def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, chunk_size: int, pause, progress):
+    unscored, unread = counts
     from reviewcli.io.chunks import chunks
 
     bar = progress(source.name, source.size) if source and progress else None
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
-            probabilities = predictor.predict_known([review.text for review in chunk])
+            probabilities = predictor.predict_known([review.text for review in chunk], unread=unread)
             unscored.add([review.text for review in chunk], probabilities)
             yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
             if bar:
@@ -377,11 +391,12 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
     gates: bool, device: str = "auto", one: bool = False, threshold: float = DEFAULT_THRESHOLD,
-    input_format: str | None = None,
+    input_format: str | None = None, keep_markup: bool = False,
 ) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
     """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
-    one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up."""
+    one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up.
+    keep_markup: tokenize HTML and BBCode as text."""
     from reviewcli.explain.explanation import explain as explain_review
     from reviewcli.inference.predictor import load_predictor
     from reviewcli.io.inputs import read_reviews
@@ -393,7 +408,7 @@ def explain(
         reviews = read_reviews(input_path, report, text_column=text_column, form=form)
     else:
         reviews = iter([Review(text) for text in texts])
-    predictor = load_predictor(model_dir, device, "fp32")
+    predictor = load_predictor(model_dir, device, "fp32", keep_markup)
 
     def explanations():
         for number, review in enumerate(reviews, start=1):
@@ -402,7 +417,7 @@ def explain(
                                  "more. Give one review, or leave --plot out.")  # fmt: skip
             yield explain_review(
                 predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
-                gates=gates, threshold=threshold,
+                gates=gates, threshold=threshold, strip_markup=predictor.strip_markup,
             )  # fmt: skip
 
     return explanations(), report

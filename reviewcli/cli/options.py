@@ -76,6 +76,9 @@ ReviewInputFormat = Annotated[
     option("--input-format", metavar="FORMAT", panel=INPUT,
            help="lines, csv, tsv, jsonl, json or parquet."),
 ]  # fmt: skip
+KeepMarkup = Annotated[
+    bool, option("--keep-markup", help="Read HTML and BBCode tags as words (default: take them out).", panel=INPUT)
+]
 InputFile = Annotated[
     Optional[str], option("--input", "-i", metavar="FILE", help="File of reviews, or - for stdin.", panel=INPUT)
 ]

@@ -16,6 +16,7 @@ from reviewcli.cli.options import (
     DeviceOption,
     Engine,
     InputFile,
+    KeepMarkup,
     ModelDir,
     OutFile,
     Precision,
@@ -51,6 +52,7 @@ def predict(
     input: InputFile = None,
     input_format: ReviewInputFormat = None,
     text_column: TextColumn = None,
+    keep_markup: KeepMarkup = False,
     model: ModelDir = None,
     threshold: Threshold = DEFAULT_P,
     device: DeviceOption = Device.auto,
@@ -88,7 +90,7 @@ def predict(
         raise fail(f"--header applies to tsv output (csv always has one), not to {form}. Add --format tsv.")
     run_predict(
         texts, input, model, text_column, form, threshold, device.value, precision.value,
-        input_format=value_of(input_format), header=header, out=out, quiet=quiet,
+        input_format=value_of(input_format), header=header, out=out, quiet=quiet, keep_markup=keep_markup,
     )  # fmt: skip
 
 
@@ -119,7 +121,10 @@ def reading_bar(name: str, size: int | None):
     return read_progress(name, size, sys.stdout.isatty())
 
 
-def run_predict(texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet):
+def run_predict(
+    texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet,
+    keep_markup=False,
+):  # fmt: skip
     from reviewcli import commands
     from reviewcli.cli.render import results_to
     from reviewcli.cli.render.predictions import PredictionWriter
@@ -127,6 +132,7 @@ def run_predict(texts, input, model, text_column, form, threshold, device, preci
     predictions = commands.predict(
         texts, input_path=input, model_dir=model, text_column=text_column, threshold=threshold, device=device,
         precision=precision, input_format=input_format, progress=None if quiet else reading_bar,
+        keep_markup=keep_markup,
     )  # fmt: skip
     try:
         with results_to(out) as stream:
