@@ -15,6 +15,7 @@ BBCode is read only in a review that closes one of its tags (`[/b]`, `[/list]`, 
 """
 
 import html
+import html.entities
 import re
 
 # Tags that start a new line when drawn; the other known tags are inline.
@@ -76,8 +77,11 @@ def stripped_with_origin(text: str) -> tuple[str, list[tuple[int, int]]]:
 def replacement_of(match: re.Match) -> str | None:
     """What one piece of markup leaves in the text; None to leave it as written."""
     if match.group("entity"):
-        decoded = html.unescape(match.group())
-        return None if decoded == match.group() else decoded
+        entity = match.group()
+        # html.unescape would decode the prefix of an unknown name ("&notanentity;" -> "¬anentity;")
+        if entity[1] != "#" and entity[1:] not in html.entities.html5:
+            return None
+        return html.unescape(entity)
     for kind, name in (("html", "html_name"), ("bbcode", "bb_name")):
         if match.groupdict().get(kind):
             return "\n" if match.group(name).lower() in _BLOCK_NAMES[kind] else ""

@@ -55,7 +55,8 @@ class Unread:
         """One line for stderr, or None when every review was read whole."""
         if not self.cut:
             return None
-        part = "middle" if 0 < head_length(self.max_length) < self.max_length else "rest"
+        head = head_length(self.max_length)
+        part = "start" if head == 0 else "end" if head >= self.max_length else "middle"
         longer = "review is" if self.cut == 1 else "reviews are"
         return (f"Note: {self.cut:,} of {self.reviews:,} {longer} longer than the model reads ({self.max_length:,} "
                 f"tokens); {'its' if self.cut == 1 else 'their'} {part}, {self.tokens:,} tokens in all, was not read.")  # fmt: skip
