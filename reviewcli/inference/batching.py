@@ -57,9 +57,10 @@ class Unread:
             return None
         head = head_length(self.max_length)
         part = "start" if head == 0 else "end" if head >= self.max_length else "middle"
-        longer = "review is" if self.cut == 1 else "reviews are"
-        return (f"Note: {self.cut:,} of {self.reviews:,} {longer} longer than the model reads ({self.max_length:,} "
-                f"tokens); {'its' if self.cut == 1 else 'their'} {part}, {self.tokens:,} tokens in all, was not read.")  # fmt: skip
+        reviews = f"{self.reviews:,} review" + ("" if self.reviews == 1 else "s")
+        verb, whose = ("is", "its") if self.cut == 1 else ("are", "their")
+        return (f"Note: {self.cut:,} of {reviews} {verb} longer than the model reads ({self.max_length:,} tokens); "
+                f"{whose} {part}, {self.tokens:,} tokens in all, was not read.")  # fmt: skip
 
 
 def bucketed_order(lengths: list[int], batch_size: int, rng: random.Random | None = None) -> list[list[int]]:
