@@ -77,7 +77,7 @@ ReviewInputFormat = Annotated[
            help="lines, csv, tsv, jsonl, json or parquet."),
 ]  # fmt: skip
 KeepMarkup = Annotated[
-    bool, option("--keep-markup", help="Read HTML and BBCode tags as words (default: take them out).", panel=INPUT)
+    bool, option("--keep-markup", help="Read HTML and BBCode tags as words.", panel=INPUT)
 ]
 InputFile = Annotated[
     Optional[str], option("--input", "-i", metavar="FILE", help="File of reviews, or - for stdin.", panel=INPUT)
