@@ -4,6 +4,8 @@ import json
 
 import pytest
 from conftest import NETWORK, invoke, near
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewcli.core.markup import strip_markup, stripped_with_origin
 from reviewcli.core.spans import token_spans
@@ -147,3 +149,12 @@ def test_train_keep_markup_is_recorded(small_train, tmp_path):
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text())
     assert config["tokenizer"]["strip_markup"] is False
+
+
+@given(st.text(alphabet=st.sampled_from(list("<>[]/=&;#x39amp brBiuh1*\"' \nLove")), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_spans_stay_inside_the_text_for_any_mix_of_brackets(text):
+    tokens = token_spans(text, strip_markup=True)
+    assert [t.text for t in tokens] == tokenize(text, strip_markup=True)
+    assert all(0 <= t.start < t.end <= len(text) for t in tokens)
+    assert [t.start for t in tokens] == sorted(t.start for t in tokens)
