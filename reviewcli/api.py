@@ -100,7 +100,10 @@ class Model:
         if method not in METHODS:
             raise UsageError(f"method {method!r}: use {' or '.join(map(repr, METHODS))}.")
         predictor = self._predictor
-        found = explain(predictor.model, predictor.vocab, text, max_length=predictor.max_length, method=method)
+        found = explain(
+            predictor.model, predictor.vocab, text, max_length=predictor.max_length, method=method,
+            strip_markup=predictor.strip_markup,
+        )  # fmt: skip
         words = [(token.text, score) for token, score in zip(found.tokens, found.attribution)]
         return Explanation(text, found.label, found.probability, method, words)
 
@@ -128,15 +131,19 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def load(path: str | os.PathLike | None = None, *, device: str = "auto", precision: str = "auto") -> Model:
+def load(
+    path: str | os.PathLike | None = None, *, device: str = "auto", precision: str = "auto", keep_markup: bool = False
+) -> Model:
     """A model directory, loaded; None: the shipped model ($REVIEWCLI_MODEL if set).
-    device: auto (CUDA when present), cpu or cuda; precision: auto, fp32 or bf16."""
+    device: auto (CUDA when present), cpu or cuda; precision: auto, fp32 or bf16; keep_markup: read
+    HTML and BBCode tags as words (by default they are taken out, as the model's training text was)."""
     from reviewcli.inference.predictor import load_predictor
 
     check_choice("device", device, DEVICES)
     check_choice("precision", precision, PRECISIONS)
     directory = artifacts.default_model_dir(None if path is None else Path(path))
-    return Model(load_predictor(directory, device, precision), directory, device=device, precision=precision)
+    predictor = load_predictor(directory, device, precision, keep_markup)
+    return Model(predictor, directory, device=device, precision=precision)
 
 
 def train(
@@ -154,7 +161,7 @@ def train(
     adversarial: float = TrainConfig.adversarial, device: str = TrainConfig.device,
     # the data
     text_column: str | None = None, label_column: str | None = None, label_scheme: str | None = None,
-    skip_unknown_labels: bool = False, input_format: str | None = None,
+    skip_unknown_labels: bool = False, input_format: str | None = None, keep_markup: bool = False,
     # the output
     force: bool = False, resume: bool = False,
 ) -> Model:  # fmt: skip
@@ -175,6 +182,7 @@ def train(
         config = TrainConfig(
             epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,
             device=device, min_freq=min_freq, max_vocab=max_vocab, val_fraction=val_fraction, adversarial=adversarial,
+            strip_markup=not keep_markup,
         )  # fmt: skip
     except ValueError as error:
         raise UsageError(str(error)) from None

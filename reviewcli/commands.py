@@ -7,7 +7,6 @@ from pathlib import Path
 
 from reviewcli.core.config import DEFAULT_CELL, DEFAULT_THRESHOLD, ModelConfig, TrainConfig
 from reviewcli.core.errors import DataError, UsageError
-from reviewcli.core.text import tokenize
 from reviewcli.io.data import Columns, load_examples, reviews
 from reviewcli.io.inputs import DecodeReport, Review, Source, input_form
 from reviewcli.io.locate import STDIN, STDIN_NAME
@@ -297,18 +296,22 @@ def files(count: int) -> str:
 def evaluate(
     source: str, *, model_dir: Path | None, columns: Columns, threshold: float = DEFAULT_THRESHOLD, device: str = "auto",
     precision: str = "fp32", stdin_format: str | None = None, say=lambda text: None, predictor=None,
+    keep_markup: bool = False,
 ) -> dict:  # fmt: skip
     """Metrics of a model on labelled data (a folder's test split, or the whole file), with the model
-    directory and data named and what was left out counted; say: how the labels were read.
-    predictor: model_dir's, already loaded (the Python API's Model keeps one); None: loaded here."""
+    directory and data named and what was left out counted; say: how the labels were read, and at
+    the end how much of long reviews was not read. predictor: model_dir's, already loaded (the
+    Python API's Model keeps one); None: loaded here. keep_markup: tokenize HTML and BBCode as text."""
     from reviewcli.core.metrics import evaluate as metrics
+    from reviewcli.inference.batching import Unread
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
     directory = artifacts.default_model_dir(model_dir)
     from reviewcli.inference.predictor import load_predictor
 
-    predictor = predictor or load_predictor(directory, device, precision)
-    probabilities = predictor.predict_known(examples.texts)
+    predictor = predictor or load_predictor(directory, device, precision, keep_markup)
+    unread = Unread(predictor.max_length)
+    probabilities = predictor.predict_known(examples.texts, unread=unread)
     judged = [(label, p) for label, p in zip(examples.labels, probabilities) if p is not None]
     unjudged = len(examples.labels) - len(judged)
     if not judged:
@@ -318,6 +321,8 @@ def evaluate(
         say(note)
     if unjudged:
         say(f"left out {reviews(unjudged, 'reviews')} with too few words the model knows")
+    if unread.note():
+        say(unread.note())
     result = metrics([label for label, _ in judged], [p for _, p in judged], threshold)
     left_out = {"neutral": examples.dropped, "unknown_label": examples.skipped, "unjudgeable": unjudged}
     data = STDIN_NAME if str(source) == STDIN else str(source)
@@ -326,16 +331,21 @@ def evaluate(
 
 class Predictions:
     """predict's result, lazily: iterate for chunks of (Review, Prediction) in input order, each as soon
-    as it is scored; afterwards warnings() tells of undecodable bytes and reviews left unscored."""
+    as it is scored; afterwards warnings() tells of undecodable bytes, reviews left unscored, and
+    what of long reviews was not read."""
 
-    def __init__(self, chunks: Iterator[list[tuple[Review, Prediction]]], decode: DecodeReport | None, unscored: Unscored):
-        self.chunks, self.decode, self.unscored = chunks, decode, unscored
+    def __init__(
+        self, chunks: Iterator[list[tuple[Review, Prediction]]], decode: DecodeReport | None, unscored: Unscored,
+        unread=None,
+    ):  # fmt: skip
+        self.chunks, self.decode, self.unscored, self.unread = chunks, decode, unscored, unread
 
     def __iter__(self) -> Iterator[list[tuple[Review, Prediction]]]:
         return self.chunks
 
     def warnings(self) -> list[str]:
         found = [self.decode.warning() if self.decode else None, self.unscored.note()]
+        found.append(self.unread.note() if self.unread is not None else None)
         return [line for line in found if line]
 
 
@@ -343,17 +353,19 @@ def predict(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None,
     threshold: float = DEFAULT_THRESHOLD, device: str = "auto", precision: str = "fp32",
     input_format: str | None = None, chunk_size: int = 2048, pause: float = 0.05, progress=None,
-    delimiter: str | None = None, say=lambda text: None,
+    delimiter: str | None = None, say=lambda text: None, keep_markup: bool = False,
 ) -> Predictions:  # fmt: skip
     """Score reviews as a stream: chunks of reviews in, the same reviews with their predictions out,
     in input order. From a pipe or terminal a chunk also ends when input pauses for `pause` seconds.
     The model loads (and a file is checked) before this returns. progress(name, size): the caller's
     bar for reading a file (update(position), close()), or None. delimiter: a CSV's (None: sniffed);
-    say: where the user hears the format detected and the text column chosen."""
+    say: where the user hears the format detected and the text column chosen. keep_markup: tokenize
+    HTML and BBCode as text."""
+    from reviewcli.inference.batching import Unread
     from reviewcli.inference.predictor import load_predictor
 
     # from standard input the model loads while the user types or the pipe fills; a file is checked first
-    predictor = load_predictor(model_dir, device, precision) if input_path == "-" else None
+    predictor = load_predictor(model_dir, device, precision, keep_markup) if input_path == "-" else None
     source = None
     if input_path is not None:
         report = DecodeReport(STDIN_NAME if input_path == STDIN else input_path)
@@ -362,21 +374,22 @@ def predict(
         reviews = source.reviews(text_column)
     else:
         reviews = iter([Review(text) for text in texts])
-    predictor = predictor or load_predictor(model_dir, device, precision)
-    unscored = Unscored()
+    predictor = predictor or load_predictor(model_dir, device, precision, keep_markup)
+    unscored, unread = Unscored(), Unread(predictor.max_length)
     return Predictions(
-        scored_chunks(predictor, reviews, source, unscored, threshold, chunk_size, pause, progress),
-        source.report if source else None, unscored,
+        scored_chunks(predictor, reviews, source, (unscored, unread), threshold, chunk_size, pause, progress),
+        source.report if source else None, unscored, unread,
     )  # fmt: skip
 
 
-def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: float, chunk_size: int, pause, progress):
+def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, chunk_size: int, pause, progress):
+    unscored, unread = counts
     from reviewcli.io.chunks import chunks
 
     bar = progress(source.name, source.size) if source and progress else None
     try:
         for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
-            probabilities = predictor.predict_known([review.text for review in chunk])
+            probabilities = predictor.predict_known([review.text for review in chunk], unread=unread)
             unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
             unscored.column = source.column.chosen if source and source.column else None
             yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
@@ -390,11 +403,12 @@ def scored_chunks(predictor, reviews, source, unscored: Unscored, threshold: flo
 def explain(
     texts: list[str], *, input_path: str | None, model_dir: Path | None, text_column: str | None, method: str,
     gates: bool, device: str = "auto", one: bool = False, threshold: float = DEFAULT_THRESHOLD,
-    input_format: str | None = None, delimiter: str | None = None, say=lambda text: None,
+    input_format: str | None = None, delimiter: str | None = None, say=lambda text: None, keep_markup: bool = False,
 ) -> tuple[Iterator, DecodeReport | None]:  # fmt: skip
     """Explain each review lazily: attributions in the logit of positive (and gates when asked). ->
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
-    one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up."""
+    one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up.
+    keep_markup: tokenize HTML and BBCode as text."""
     from reviewcli.explain.explanation import explain as explain_review
     from reviewcli.inference.predictor import load_predictor
     from reviewcli.io.inputs import read_reviews
@@ -406,7 +420,7 @@ def explain(
         reviews = read_reviews(input_path, report, text_column=text_column, form=form, delimiter=delimiter, say=say)
     else:
         reviews = iter([Review(text) for text in texts])
-    predictor = load_predictor(model_dir, device, "fp32")
+    predictor = load_predictor(model_dir, device, "fp32", keep_markup)
 
     def explanations():
         for number, review in enumerate(reviews, start=1):
@@ -415,9 +429,9 @@ def explain(
                                  "more. Give one review, or leave --plot out.")  # fmt: skip
             explained = explain_review(
                 predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
-                gates=gates, threshold=threshold,
+                gates=gates, threshold=threshold, strip_markup=predictor.strip_markup,
             )  # fmt: skip
-            explained.judged = predictor.judges(tokenize(review.text))
+            explained.judged = predictor.judges(predictor.tokens(review.text))
             yield explained
 
     return explanations(), report

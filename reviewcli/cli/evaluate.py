@@ -12,6 +12,7 @@ from reviewcli.cli.options import (
     Device,
     DeviceOption,
     EvaluateFormat,
+    KeepMarkup,
     LabelColumn,
     LabelSchemeOption,
     ModelDir,
@@ -49,6 +50,7 @@ def evaluate(
     label_scheme: LabelSchemeOption = None,
     skip_unknown_labels: SkipUnknownLabels = False,
     input_format: DataInputFormat = None,
+    keep_markup: KeepMarkup = False,
     format: Annotated[
         Optional[EvaluateFormat],
         option("--format", "-f", metavar="FORMAT", panel=OUTPUT, help="tsv, csv, json, jsonl, or table at a terminal."),
@@ -67,7 +69,7 @@ def evaluate(
     result = commands.evaluate(
         data, model_dir=model, columns=Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels),
         threshold=threshold, device=device.value, precision=precision.value, stdin_format=value_of(input_format),
-        say=stderr_say(quiet),
+        say=stderr_say(quiet), keep_markup=keep_markup,
     )  # fmt: skip
     with results_to(out) as stream:
         write_metrics(result, form, stream)

@@ -15,6 +15,7 @@ from reviewcli.cli.options import (
     ExplainFormat,
     ExplainMethod,
     InputFile,
+    KeepMarkup,
     ModelDir,
     OutFile,
     Quiet,
@@ -46,6 +47,7 @@ def explain(
     input_format: ReviewInputFormat = None,
     text_column: TextColumn = None,
     delimiter: Delimiter = None,
+    keep_markup: KeepMarkup = False,
     model: ModelDir = None,
     threshold: Threshold = DEFAULT_P,
     device: DeviceOption = Device.auto,
@@ -75,15 +77,20 @@ def explain(
     from reviewcli.cli.render import results_to
     from reviewcli.cli.render.explain_page import plot as draw
     from reviewcli.cli.render.explain_writer import ExplainWriter
+    from reviewcli.inference.batching import Unread
 
     explanations, report = commands.explain(
         texts, input_path=input, model_dir=model, text_column=text_column, method=method.value,
         gates=gates or form == "html" or png is not None, device=device.value, one=png is not None,
         threshold=threshold, input_format=value_of(input_format), delimiter=delimiter_of(delimiter), say=say,
+        keep_markup=keep_markup,
     )  # fmt: skip
     with results_to(out) as stream:
         writer = ExplainWriter(form, top_k=top_k, gates=gates, stream=stream, to_file=out is not None)
+        unread = None
         for number, explained in enumerate(explanations, start=1):
+            unread = unread or Unread(explained.max_length)
+            unread.add(len(explained.tokens))
             writer.write(explained)
             if not explained.judged:
                 say(f"Note: review {number} has too few words the model knows (another language, symbols only?): "
@@ -93,6 +100,8 @@ def explain(
         writer.close()
     if report is not None and report.warning():
         say(report.warning())
+    if unread is not None and unread.note():
+        say(unread.note())
 
 
 def plot_file(plot: Path, say) -> Path:

@@ -80,6 +80,9 @@ Delimiter = Annotated[
     Optional[str],
     option(metavar="CHAR", panel=INPUT, help="CSV delimiter (default: sniffed)."),
 ]
+KeepMarkup = Annotated[
+    bool, option("--keep-markup", help="Read HTML and BBCode tags as words.", panel=INPUT)
+]
 InputFile = Annotated[
     Optional[str], option("--input", "-i", metavar="FILE", help="File of reviews, or - for stdin.", panel=INPUT)
 ]

@@ -17,6 +17,7 @@ from reviewcli.cli.options import (
     DeviceOption,
     Engine,
     InputFile,
+    KeepMarkup,
     ModelDir,
     OutFile,
     Precision,
@@ -53,6 +54,7 @@ def predict(
     input_format: ReviewInputFormat = None,
     text_column: TextColumn = None,
     delimiter: Delimiter = None,
+    keep_markup: KeepMarkup = False,
     model: ModelDir = None,
     threshold: Threshold = DEFAULT_P,
     device: DeviceOption = Device.auto,
@@ -91,6 +93,7 @@ def predict(
     run_predict(
         texts, input, model, text_column, form, threshold, device.value, precision.value,
         input_format=value_of(input_format), header=header, out=out, quiet=quiet, delimiter=delimiter_of(delimiter),
+        keep_markup=keep_markup,
     )  # fmt: skip
 
 
@@ -122,8 +125,9 @@ def reading_bar(name: str, size: int | None):
 
 
 def run_predict(
-    texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet, delimiter
-):
+    texts, input, model, text_column, form, threshold, device, precision, *, input_format, header, out, quiet, delimiter,
+    keep_markup=False,
+):  # fmt: skip
     from reviewcli import commands
     from reviewcli.cli.render import results_to
     from reviewcli.cli.render.predictions import PredictionWriter
@@ -131,7 +135,7 @@ def run_predict(
     predictions = commands.predict(
         texts, input_path=input, model_dir=model, text_column=text_column, threshold=threshold, device=device,
         precision=precision, input_format=input_format, progress=None if quiet else reading_bar, delimiter=delimiter,
-        say=stderr_say(quiet),
+        say=stderr_say(quiet), keep_markup=keep_markup,
     )  # fmt: skip
     try:
         with results_to(out) as stream:

@@ -20,6 +20,7 @@ from reviewcli.cli.options import (
     DeviceOption,
     Epochs,
     Force,
+    KeepMarkup,
     LabelColumn,
     LabelSchemeOption,
     LearningRate,
@@ -99,6 +100,7 @@ def train(
     label_scheme: LabelSchemeOption = None,
     skip_unknown_labels: SkipUnknownLabels = False,
     input_format: DataInputFormat = None,
+    keep_markup: KeepMarkup = False,
     out: OutDir = None,
     force: Force = False,
     resume: Resume = False,
@@ -117,7 +119,7 @@ def train(
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, patience=patience, seed=seed,
         device=device.value, min_freq=min_freq, max_vocab=max_vocab, val_fraction=val_fraction,
-        adversarial=adversarial,
+        adversarial=adversarial, strip_markup=not keep_markup,
     )  # fmt: skip
     model_options = given_options(
         cell=value_of(cell), embedding_dim=embedding_dim, hidden=hidden, layers=layers,

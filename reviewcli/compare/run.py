@@ -47,7 +47,7 @@ def load_data(source: str, columns: Columns, config, say, stdin_format: str | No
     if len(set(train.labels)) < 2 or len(set(test.labels)) < 2:
         raise DataError(f"{source}: compare needs both positive and negative reviews in train and test.")
     prepared = stages.prepare_split(train, validation, [source], config, say=say)
-    tokens = [tokenize(text) for text in test.texts]
+    tokens = [tokenize(text, strip_markup=config.strip_markup) for text in test.texts]
     ids = [encode_tokens(t, prepared.vocab, config.max_length) for t in tokens]
     return CompareData(prepared, test, ids, [len(t) for t in tokens], note, "test" not in splits)
 

@@ -111,6 +111,7 @@ class TrainConfig:
     max_vocab: int = 30000
     val_fraction: float = 0.1
     adversarial: float = 0.05  # size of the word-vector perturbation, relative to each review's vectors; 0: off
+    strip_markup: bool = True  # HTML and BBCode out before tokenizing (reviewcli.core.markup); False: --keep-markup
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "max_length", "min_freq", "max_vocab"):

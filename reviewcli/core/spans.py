@@ -12,11 +12,16 @@ out, is the token (Greek final sigma aside, see reproduces). Whitespace is insid
 "n't" from "n 't"). Where one original character expands to several tokens ("…" gives three ".",
 "½" gives "1", "⁄", "2") their spans overlap; such a group of overlapping spans reproduces the
 group's tokens joined. Offsets are Python string indices (code points).
+
+With strip_markup, tokens are those of the text with its markup taken out (reviewcli.core.markup),
+and their spans still point into the text as written: a tag gives no token, and a decoded entity's
+span is the whole entity ("&amp;" for "&"), so such a span reproduces its token once decoded.
 """
 
 import unicodedata
 from dataclasses import dataclass
 
+from reviewcli.core.markup import stripped_with_origin
 from reviewcli.core.text import _NEGATION, _TOKEN, normalize, tokenize
 
 
@@ -27,8 +32,13 @@ class Token:
     end: int
 
 
-def token_spans(text: str) -> list[Token]:
-    """tokenize(text), each token with its span in `text`; the tokens are exactly tokenize's."""
+def token_spans(text: str, *, strip_markup: bool = False) -> list[Token]:
+    """tokenize(text, strip_markup=...), each token with its span in `text`; the tokens are exactly tokenize's."""
+    if strip_markup:
+        stripped, origin = stripped_with_origin(text)
+        found = token_spans(stripped)
+        # origin[k]: the span of `text` that the stripped text's character k came from
+        return [Token(t.text, origin[t.start][0], origin[t.end - 1][1]) for t in found]
     for pieces in (character_pieces(text), word_pieces(text), [(0, len(text))]):
         normalised, origin = normalise_pieces(text, pieces)
         if normalised == normalize(text):

@@ -27,6 +27,7 @@ class Explained:
     steps: int = 0  # integrated-gradient path points used
     threshold: float = DEFAULT_THRESHOLD  # P(positive) at or above which the label is positive
     judged: bool = True  # False: too few words the model knows; predict leaves such a review unscored
+    max_length: int = 0  # tokens the model reads of a review; a longer one loses its middle
 
     @property
     def label(self) -> str:
@@ -34,6 +35,11 @@ class Explained:
 
     def seen(self, i: int) -> bool:
         return self.attribution[i] is not None
+
+    @property
+    def unread(self) -> int:
+        """Tokens the model did not read: the middle of a review longer than max_length."""
+        return sum(score is None for score in self.attribution)
 
     def to_dict(self, with_gates: bool = True) -> dict:
         """The JSON record: text, label, probability, method, completeness_error, tokens (with
@@ -61,12 +67,13 @@ def read_steps(count: int, max_length: int) -> list[int]:
 
 def explain(
     model, vocab, text: str, *, max_length: int, method: str = "ig", gates: bool = False,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float = DEFAULT_THRESHOLD, strip_markup: bool = False,
 ) -> Explained:  # fmt: skip
-    """Attributions (and gates) of one review under a loaded SentimentModel."""
+    """Attributions (and gates) of one review under a loaded SentimentModel. strip_markup: read the
+    text with its markup taken out, as predict does; spans still point into `text` as written."""
     import math
 
-    tokens = token_spans(text)
+    tokens = token_spans(text, strip_markup=strip_markup)
     ids = encode_tokens([t.text for t in tokens], vocab, max_length)  # what predict feeds the model
     steps = read_steps(len(tokens), max_length)  # steps[k]: the token read at time step k
     occluded = occlusion(model, ids, vocab.unk_index)
@@ -78,6 +85,7 @@ def explain(
     explained = Explained(
         text, 1 / (1 + math.exp(-logit)), method, error, tokens, spread(scores, steps, len(tokens)),
         spread(occluded, steps, len(tokens)), cell=model.config.cell, steps=points, threshold=threshold,
+        max_length=max_length,
     )  # fmt: skip
     if gates and model.config.cell != "rnn":
         explained.gates = spread(gate_summary(model, ids), steps, len(tokens))

@@ -5,7 +5,7 @@ from pathlib import Path
 from reviewcli.core.config import MIN_KNOWN_SHARE
 from reviewcli.core.judgeable import judgeable
 from reviewcli.core.text import tokenize
-from reviewcli.inference.batching import batches, encode, truncate
+from reviewcli.inference.batching import Unread, batches, truncate
 from reviewcli.inference.device import autocast
 
 
@@ -75,10 +75,15 @@ class Predictor:
     # 64 beat batches of 16-1024 reviews and of 2k-32k tokens for the shipped model on 2 CPU
     # cores (4,000 reviews of bench/speed.py's file): bigger batches of long reviews fall out of cache.
     # Scored two at a time (in_threads), 48 took 60 MB less memory than 64 and 3% more time.
-    def __init__(self, model, vocab, *, max_length: int, device, batch_size: int = 64, bf16: bool = False):
+    def __init__(
+        self, model, vocab, *, max_length: int, device, batch_size: int = 64, bf16: bool = False,
+        strip_markup: bool = False,
+    ):  # fmt: skip
+        """strip_markup: take HTML and BBCode out before tokenizing, as the model's training text was."""
         self.model = model.to(device).eval()
         self.vocab = vocab
         self.max_length = max_length
+        self.strip_markup = strip_markup
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16
@@ -87,18 +92,23 @@ class Predictor:
 
         self.forward = gate_tables.reader_for(self.model, device, bf16)
 
-    def predict(self, texts: list[str]) -> list[float]:
-        encoded = [encode(text, self.vocab, self.max_length) for text in texts]
-        return self.score(encoded)
+    def tokens(self, text: str) -> list[str]:
+        """A review's tokens as this model reads them."""
+        return tokenize(text, strip_markup=self.strip_markup)
 
-    def predict_known(self, texts: list[str], *, logits: bool = False) -> list[float | None]:
+    def predict(self, texts: list[str], *, unread: Unread | None = None) -> list[float]:
+        """P(positive) of each review; unread: counts what truncation left out."""
+        ids = [self.vocab.encode(self.tokens(text)) or [self.vocab.unk_index] for text in texts]
+        return self.score(self.truncated(ids, unread))
+
+    def predict_known(self, texts: list[str], *, logits: bool = False, unread: Unread | None = None) -> list[float | None]:
         """P(positive), or None for a review the model cannot judge (core.judgeable: too few words the
         vocabulary knows; empty ones, other languages, symbols only): such a review would be scored on
         unknown tokens and punctuation, a confident answer whatever it says. logits: the log-odds of
-        positive instead of P."""
-        tokens = [tokenize(text) for text in texts]
+        positive instead of P; unread: counts what truncation left out of those scored."""
+        tokens = [self.tokens(text) for text in texts]
         known = [i for i, words in enumerate(tokens) if self.judges(words)]
-        encoded = [truncate(self.vocab.encode(tokens[i]), self.max_length) for i in known]
+        encoded = self.truncated([self.vocab.encode(tokens[i]) for i in known], unread)
         probabilities: list[float | None] = [None] * len(texts)
         scored = self.score(encoded, logits=logits)
         for i, p in zip(known, scored):
@@ -107,6 +117,11 @@ class Predictor:
 
     def judges(self, tokens: list[str]) -> bool:
         return judgeable(tokens, self.vocab.index, self.min_known_share)
+
+    def truncated(self, ids: list[list[int]], unread: Unread | None) -> list[list[int]]:
+        for review in ids if unread is not None else []:
+            unread.add(len(review))
+        return [truncate(review, self.max_length) for review in ids]
 
     def score(self, encoded: list[list[int]], *, logits: bool = False) -> list[float]:
         return score(
@@ -124,8 +139,9 @@ class Predictor:
         return max(1, min(torch.get_num_threads(), MAX_WORKERS, -(-reviews // self.batch_size)))
 
 
-def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32"):
-    """precision: fp32, bf16, or auto (see device.use_bf16)."""
+def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32", keep_markup: bool = False):
+    """precision: fp32, bf16, or auto (see device.use_bf16). Markup is taken out before tokenizing
+    where the model's training text had it taken out (artifacts.strips_markup), unless keep_markup."""
     from reviewcli.inference.device import resolve_device, use_bf16
     from reviewcli.store import artifacts
 
@@ -133,4 +149,7 @@ def load_predictor(model_dir: Path | None, device_name: str = "auto", precision:
     model, vocab, config = artifacts.load(directory)
     device = resolve_device(device_name)
     bf16 = use_bf16(precision, device, model.config.cell)
-    return Predictor(model, vocab, max_length=config["tokenizer"]["max_length"], device=device, bf16=bf16)
+    strip = artifacts.strips_markup(config) and not keep_markup
+    return Predictor(
+        model, vocab, max_length=config["tokenizer"]["max_length"], device=device, bf16=bf16, strip_markup=strip
+    )

@@ -74,7 +74,7 @@ def prepare_split(
     """prepare_data for splits already made (compare sets a test part aside first)."""
     for note in train_set.notes():
         say(note)
-    train_tokens = [tokenize(text) for text in train_set.texts]
+    train_tokens = [tokenize(text, strip_markup=config.strip_markup) for text in train_set.texts]
     if init is None:
         vocab = Vocabulary.build(train_tokens, min_freq=config.min_freq, max_vocab=config.max_vocab)
     elif new_words:
@@ -84,7 +84,7 @@ def prepare_split(
     else:
         vocab = init.vocab
     train_ids = [encode_tokens(tokens, vocab, config.max_length) for tokens in train_tokens]
-    val_ids = [encode_tokens(tokenize(text), vocab, config.max_length) for text in val_set.texts]
+    val_ids = [encode_tokens(tokenize(t, strip_markup=config.strip_markup), vocab, config.max_length) for t in val_set.texts]
     record = {
         "sources": [describe_source(s) for s in sources] or ["data/"],
         "fingerprint": f"{train_set.fingerprint()}-{val_set.fingerprint()}",
