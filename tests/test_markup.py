@@ -101,8 +101,9 @@ def test_predict_scores_a_marked_up_review_like_its_text():
 def test_evaluate_and_explain_take_keep_markup(tiny_model, tmp_path):
     data = tmp_path / "test.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in [
-        {"text": "<p>great <b>taste</b></p>", "label": "positive"},
-        {"text": "[b]awful[/b], stale", "label": "negative"},
+        # enough words the model knows that the kept tags (b, p) do not make the reviews unjudgeable
+        {"text": "great taste, great taste, <p>great <b>taste</b></p>", "label": "positive"},
+        {"text": "bad and stale, bad and stale, [b]bad[/b], stale", "label": "negative"},
     ]))  # fmt: skip
     for args in (["evaluate", data], ["explain", "<b>great</b>", "-f", "json"]):
         result = invoke([*args, "--model", tiny_model, "--device", "cpu", "--keep-markup"])
