@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewcli.core.config import CELLS, DEFAULT_NGRAM_BUCKETS, ModelConfig, TrainConfig
+from reviewcli.core.config import (
+    CELLS,
+    DEFAULT_NGRAM_BUCKETS,
+    DEVICES,
+    EXPLAIN_METHODS,
+    PRECISIONS,
+    ModelConfig,
+    TrainConfig,
+)
 from reviewcli.core.errors import UsageError
 from reviewcli.core.labels import SCHEMES
 from reviewcli.io.data import Columns
@@ -16,16 +24,12 @@ from reviewcli.io.locate import STDIN_FORMATS
 from reviewcli.store import artifacts
 from reviewcli.training.events import EpochResult, Reporter
 
-DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("auto", "fp32", "bf16")
-METHODS = ("ig", "occlusion")  # reviewcli.explain.explanation.METHODS, named here so that checking costs no torch
-
 
 @dataclass(frozen=True)
 class Prediction:
     """One review's result, with the same fields as `reviewcli predict`'s output plus the log-odds.
-    All but text are None for a review the model cannot score: one with no word its vocabulary knows
-    (an empty one, say)."""
+    All but text are None for a review the model cannot judge: an empty one, or one with too few words
+    its vocabulary knows (another language, symbols only)."""
 
     text: str
     label: str | None  # "positive" or "negative"
@@ -97,8 +101,8 @@ class Model:
 
         if not isinstance(text, str):
             raise TypeError(f"explain takes one string, not {type(text).__name__}")
-        if method not in METHODS:
-            raise UsageError(f"method {method!r}: use {' or '.join(map(repr, METHODS))}.")
+        if method not in EXPLAIN_METHODS:
+            raise UsageError(f"method {method!r}: use {' or '.join(map(repr, EXPLAIN_METHODS))}.")
         predictor = self._predictor
         found = explain(
             predictor.model, predictor.vocab, text, max_length=predictor.max_length, method=method,
