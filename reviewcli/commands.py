@@ -304,11 +304,10 @@ def evaluate(
     Python API's Model keeps one); None: loaded here. keep_markup: tokenize HTML and BBCode as text."""
     from reviewcli.core.metrics import evaluate as metrics
     from reviewcli.inference.batching import Unread
+    from reviewcli.inference.predictor import load_predictor
 
     examples = load_examples(source, columns, stdin_format=stdin_format, say=say)
     directory = artifacts.default_model_dir(model_dir)
-    from reviewcli.inference.predictor import load_predictor
-
     predictor = predictor or load_predictor(directory, device, precision, keep_markup)
     unread = Unread(predictor.max_length)
     probabilities = predictor.predict_known(examples.texts, unread=unread)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reviewcli.core.errors import DataError, UsageError
 from reviewcli.core.labels import LABEL_NAMES, SCHEMES, SELF_EVIDENT, SKIP_OPTION, map_labels
-from reviewcli.io.formats import TEXT_COLUMNS, first_lines, sniff_delimiter
+from reviewcli.io.formats import SNIFF_BYTES, TEXT_COLUMNS, first_lines, sniff_delimiter
 from reviewcli.io.locate import STDIN, STDIN_NAME, hub_is_off, hub_name, stdin_copy
 
 LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "rating", "stars", "score", "overall", "class")
@@ -188,7 +188,7 @@ def load_file(path: Path, columns: Columns, name: str | None = None, say=silent)
             check_json(shown, readable)
         if builder == "csv" and "delimiter" not in options:  # ; and | as well as , (formats.sniff_delimiter)
             with open(readable, "rb") as file:
-                options = {**options, "delimiter": sniff_delimiter(first_lines(file.read(8192)))}
+                options = {**options, "delimiter": sniff_delimiter(first_lines(file.read(SNIFF_BYTES)))}
         try:
             table = datasets.load_dataset(builder, data_files=str(readable), split="train", **options)
         except Exception as error:  # datasets wraps parser errors in many types

@@ -1,6 +1,7 @@
 """The one detection of input formats, for every command that reads reviews: by file name, else by the
 first bytes (standard input, a file without a known suffix); and a CSV's delimiter, sniffed."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ SUFFIX_FORMS = {
 DELIMITERS = (",", ";", "\t", "|")
 PARQUET_MAGIC = b"PAR1"
 SNIFF_LINES = 20  # header and rows the delimiter is sniffed from
+SNIFF_BYTES = 8192  # the first bytes a format and a delimiter are sniffed from
 
 
 def form_of_name(path: str) -> str | None:
@@ -68,8 +70,6 @@ def is_json_start(head: bytes) -> bool:
 def sniff_delimiter(lines: list[str]) -> str:
     """The one of , ; tab | that splits the header into the most fields and every sniffed row alike;
     a comma when none does."""
-    import csv
-
     best, most = ",", 1
     for delimiter in DELIMITERS:
         try:
@@ -85,8 +85,6 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 def names_text_column(header: str, delimiter: str, text_column: str | None) -> bool:
-    import csv
-
     names = [name.strip().lower() for name in next(csv.reader([header], delimiter=delimiter), [])]
     if text_column is not None:
         return text_column.lower() in names

@@ -18,6 +18,7 @@ from reviewcli.io.data import name_list, parse_json
 from reviewcli.io.formats import (
     DELIMITERS,
     PARQUET_MAGIC,
+    SNIFF_BYTES,
     TEXT_COLUMNS,
     first_lines,
     form_of_name,
@@ -36,7 +37,6 @@ BINARY_KINDS = (
     (b"\xff\xfe", "UTF-16 text", "Save it as UTF-8"),
     (b"\xfe\xff", "UTF-16 text", "Save it as UTF-8"),
 )
-SNIFF_BYTES = 8192
 
 
 @dataclass
