@@ -19,6 +19,7 @@ from reviewcli.core.config import (
 )
 from reviewcli.core.errors import UsageError
 from reviewcli.core.labels import SCHEMES
+from reviewcli.io import output
 from reviewcli.io.data import Columns
 from reviewcli.io.locate import STDIN_FORMATS
 from reviewcli.store import artifacts
@@ -119,12 +120,11 @@ class Model:
 
 
 def prediction(text: str, logit: float | None, threshold: float) -> Prediction:
+    """The CLI's label, probability and score (io.output.prediction), with the text and the log-odds."""
     if logit is None:
         return Prediction(text, None, None, None, None)
-    probability = sigmoid(logit)
-    positive = probability >= threshold
-    score = probability if positive else 1.0 - probability
-    return Prediction(text, "positive" if positive else "negative", probability, score, logit)
+    found = output.prediction(sigmoid(logit), threshold)
+    return Prediction(text, found.label, found.probability, found.score, logit)
 
 
 def sigmoid(x: float) -> float:
