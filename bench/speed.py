@@ -349,6 +349,61 @@ def memory_rows(cli: list[str], model: Path, small: Path, big: Path, sizes: tupl
     ]  # fmt: skip
 
 
+# --- 5. quiet and busy -----------------------------------------------------------------------------
+
+SPINNER = "while True: pass"  # one other CPU-bound process: what a laptop, CI runner or shared server has
+
+
+class BusyCore:
+    """A second process that holds one core for as long as the `with` lasts."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", SPINNER])
+        time.sleep(0.5)  # let the scheduler see it running
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+
+
+def busy_rows(cli: list[str], model: Path, workdir: Path, texts: list[str], count: int, repeats: int) -> list[tuple]:
+    """Whole-process reviews/s of predict, evaluate and explain, quiet and beside one busy core, alternated."""
+    predict_file = write_lines(workdir / "busy-predict.txt", texts, count)
+    labelled = SHARED / "fdu-mtl-amazon" / "test.jsonl"
+    labelled_count = sum(1 for _ in open(labelled, encoding="utf-8"))
+    short = [text for text in read_texts(SHARED / "cr" / "test.jsonl")][:200]
+    explain_file = write_lines(workdir / "busy-explain.txt", short, len(short))
+    runs = [
+        ("predict", [*cli, "predict", "--model", str(model), "-i", str(predict_file), "-f", "tsv"], count,
+         f"{count:,} lines of real reviews"),
+        ("evaluate", [*cli, "evaluate", str(labelled), "--model", str(model), "-f", "json", "-q"], labelled_count,
+         f"fdu-mtl-amazon test, {labelled_count:,} reviews"),
+        ("explain", [*cli, "explain", "--model", str(model), "-i", str(explain_file), "-f", "jsonl", "-q"], len(short),
+         f"the first {len(short)} CR test reviews"),
+    ]  # fmt: skip
+    rows = []
+    for name, command, n, what in runs:
+        quiet, busy = [], []
+        for repeat in range(repeats):
+            log(f"5. {name}, quiet then busy ({repeat + 1} of {repeats})")
+            quiet.append(n / wall_seconds(command))
+            with BusyCore():
+                busy.append(n / wall_seconds(command))
+        q, b = statistics.median(quiet), statistics.median(busy)
+        rows.append((
+            f"`{name}` beside one busy core (reviews/s)", f"{b:,.0f}", f"`{name}` quiet", f"{q:,.0f}", ratio(b, q),
+            f"{what}; whole processes, median of {repeats} alternated runs; path: {inference_path(cli, model)}",
+        ))  # fmt: skip
+    return rows
+
+
+def inference_path(cli: list[str], model: Path) -> str:
+    """What the commands run on this machine, as `reviewcli info` says it."""
+    info = json.loads(run_stdout([*cli, "info", "--model", str(model), "-f", "json"]))
+    return info.get("runs_as", "not said by this version")
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -389,7 +444,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--lines", type=int, help="lines for throughput (default 100,000; --quick 10,000)")
     parser.add_argument("--quick", action="store_true", help="smaller files and a 3 s kernel timing")
     parser.add_argument("--model", type=Path, default=None, help="model directory (default: the shipped model)")
-    parser.add_argument("--sections", default="1,2,3,4", help="which of the four sections to run (default: all)")
+    parser.add_argument("--sections", default="1,2,3,4,5", help="which of the five sections to run (default: all)")
+    parser.add_argument("--busy-lines", type=int, default=20_000, help="lines predict scores in section 5")
+    parser.add_argument("--repeats", type=int, default=2, help="alternated quiet/busy runs of each command in section 5")
     args = parser.parse_args()
     args.model = (args.model or artifacts.shipped_model_dir()).resolve()
     args.lines = args.lines or (10_000 if args.quick else 100_000)
@@ -421,11 +478,14 @@ def main() -> None:
             small = write_lines(workdir / f"{memory_sizes[0]}.txt", texts, memory_sizes[0])
             big = write_lines(workdir / f"{memory_sizes[1]}.txt", texts, memory_sizes[1])
             rows += memory_rows(cli, args.model, small, big, memory_sizes, workdir)
+        loads.append(load_average())
+        if 5 in args.sections:
+            rows += busy_rows(cli, args.model, workdir, texts, args.busy_lines, args.repeats)
     loads.append(load_average())
-    header.append(f"1-minute load average before sections 1, 2, 3, 4 and at the end: {', '.join(loads)}.")
+    header.append(f"1-minute load average before sections 1, 2, 3, 4, 5 and at the end: {', '.join(loads)}.")
     table = markdown(rows, header)
     print(table)
-    out = RESULTS if args.sections == {1, 2, 3, 4} else RESULTS.with_name(f"speed-sections-{'-'.join(map(str, sorted(args.sections)))}.md")
+    out = RESULTS if args.sections == {1, 2, 3, 4, 5} else RESULTS.with_name(f"speed-sections-{'-'.join(map(str, sorted(args.sections)))}.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table, encoding="utf-8")
     log(f"written to {out}")

@@ -408,8 +408,10 @@ def explain(
     (explanations, the input's decode report or None). one: a usage error if the input holds more than
     one review (for a plot of one review). Scores run in fp32: gradients in bf16 would not add up.
     keep_markup: tokenize HTML and BBCode as text."""
+    from reviewcli.explain.explanation import Explained
     from reviewcli.explain.explanation import explain as explain_review
     from reviewcli.inference.predictor import load_predictor
+    from reviewcli.inference.threads import MAX_WORKERS, in_threads, workers_for
     from reviewcli.io.inputs import read_reviews
 
     report = None
@@ -421,17 +423,25 @@ def explain(
         reviews = iter([Review(text) for text in texts])
     predictor = load_predictor(model_dir, device, "fp32", keep_markup)
 
+    def explained(numbered) -> Explained:
+        number, review = numbered
+        if one and number > 1:
+            raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold "
+                             "more. Give one review, or leave --plot out.")  # fmt: skip
+        explanation = explain_review(
+            predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
+            gates=gates, threshold=threshold, strip_markup=predictor.strip_markup,
+        )  # fmt: skip
+        explanation.judged = predictor.judges(predictor.tokens(review.text))
+        return explanation
+
+    # Reviews on separate threads, one torch thread each (inference.threads: split among threads, one
+    # review's gradients slow down many times beside a busy core). Not from stdin: there each
+    # explanation shows as soon as its line arrives, not once the next ones are read.
+    workers = 1 if one or input_path == "-" else workers_for(MAX_WORKERS, predictor.device)
+
     def explanations():
-        for number, review in enumerate(reviews, start=1):
-            if one and number > 1:
-                raise UsageError(f"--plot draws one review, and {report.name if report else 'the arguments'} hold "
-                                 "more. Give one review, or leave --plot out.")  # fmt: skip
-            explained = explain_review(
-                predictor.model, predictor.vocab, review.text, max_length=predictor.max_length, method=method,
-                gates=gates, threshold=threshold, strip_markup=predictor.strip_markup,
-            )  # fmt: skip
-            explained.judged = predictor.judges(predictor.tokens(review.text))
-            yield explained
+        yield from in_threads(explained, enumerate(reviews, start=1), workers)
 
     return explanations(), report
 

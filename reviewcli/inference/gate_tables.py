@@ -64,7 +64,7 @@ class Reader:
         directions, vocab, width = len(rnns), self.embedding.size(0), self.w_ih.size(-1)
         self.table = torch.empty(directions * vocab, width)  # direction d's row of word w at d * V + w
         self.filled = torch.zeros(vocab, dtype=torch.bool)
-        self.filling = threading.Lock()  # batches may be scored on several threads (inference.in_threads)
+        self.filling = threading.Lock()  # batches may be scored on several threads (threads.in_threads)
 
     def layout(self):
         """(row order, column scale) of the gates: an LSTM's i, f, g, o become i, f, o, 2g; a GRU's

@@ -7,6 +7,7 @@ from reviewcli.core.judgeable import judgeable
 from reviewcli.core.text import tokenize
 from reviewcli.inference.batching import Unread, batches, truncate
 from reviewcli.inference.device import autocast
+from reviewcli.inference.threads import MAX_WORKERS, in_threads, workers_for
 
 
 def score(
@@ -15,7 +16,7 @@ def score(
 ) -> list[float]:  # fmt: skip
     """P(positive) for already-encoded reviews, returned in input order. forward: what maps (ids,
     lengths) to logits, such as a gate_tables.Reader of the model; the model itself by default.
-    workers > 1: batches run on that many threads at once (see in_threads); forward must allow it.
+    workers > 1: batches run on that many threads at once (threads.in_threads); forward must allow it.
     logits: the log-odds of positive instead (the Python API's score), exact where P rounds to 0 or 1."""
     import torch
 
@@ -37,36 +38,6 @@ def score(
         for i, p in zip(indices, found):
             probabilities[i] = p
     return probabilities
-
-
-def in_threads(function, items, workers: int):
-    """function over items, results in order; with workers > 1, on that many threads, torch's own
-    threads shared out among them for the while (restored after).
-
-    The gate tables' recurrence is a loop of small products that two of torch's threads split
-    poorly: on 2 AMD EPYC cores, 2 batches at a time on 1 thread each scored 1.3-1.45x as fast as 1
-    batch on 2 threads (bench/gate_tables.py). torch's operations release the GIL, so Python threads
-    suffice. On an error or Ctrl-C the batches not yet started are dropped, not waited for."""
-    if workers <= 1:
-        yield from map(function, items)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads // workers))
-    pool = ThreadPoolExecutor(workers, thread_name_prefix="reviewcli-score")
-    try:
-        yield from pool.map(function, items)
-    finally:
-        pool.shutdown(cancel_futures=True)
-        torch.set_num_threads(threads)
-
-
-# More threads than this would queue on the GIL, which each step of the recurrence takes briefly;
-# measured with 2 only.
-MAX_WORKERS = 4
 
 
 class Predictor:
@@ -130,13 +101,20 @@ class Predictor:
         )  # fmt: skip
 
     def workers(self, reviews: int) -> int:
-        """Threads to score on: one per torch thread, at most MAX_WORKERS, never more than the batches;
-        one where the module scores (torch's own threads split its kernels), not the gate tables."""
-        if self.forward is self.model:
-            return 1
+        """Threads to score on, one torch thread each (threads.workers_for), the gate tables and the
+        module alike: never more than the batches."""
+        return workers_for(-(-reviews // self.batch_size), self.device)
+
+    def runs_as(self) -> str:
+        """What scoring runs on here, in words: the path and its threads."""
         import torch
 
-        return max(1, min(torch.get_num_threads(), MAX_WORKERS, -(-reviews // self.batch_size)))
+        path = "gate tables, fp32" if self.forward is not self.model else "the module, " + ("bf16" if self.bf16 else "fp32")
+        if self.device.type != "cpu":
+            return f"{path} on {self.device.type}"
+        workers = workers_for(MAX_WORKERS, self.device)
+        threads = max(1, torch.get_num_threads() // workers)
+        return f"{path}; {workers} batch{'es' if workers > 1 else ''} at a time, {threads} torch thread{'s' if threads > 1 else ''} each"
 
 
 def load_predictor(model_dir: Path | None, device_name: str = "auto", precision: str = "fp32", keep_markup: bool = False):

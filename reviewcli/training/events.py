@@ -1,7 +1,7 @@
 """What the training loop tells as it runs: the events it yields and reports, and a reporter that
 ignores them all (the CLI's reporters draw them; torchrun's other workers stay silent)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -15,6 +15,7 @@ class EpochResult:
     train_seconds: float  # the training steps alone: tokens / train_seconds is training throughput
     tokens: int
     best: bool  # this epoch is the best so far on validation
+    threads: list[int] = field(default_factory=list)  # torch's thread counts the steps ran on, in order (CPU)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 from reviewcli.core.config import TrainConfig
+from reviewcli.inference.threads import Adaptive
 from reviewcli.training import distributed
 from reviewcli.training.events import EpochResult, Step, StepStats
 
@@ -125,6 +126,9 @@ class Trainer:
         self.history: list[dict] = []
         self.finished = False  # every epoch ran, or early stopping ended the run
         self.interrupted = False  # should_stop() ended fit() inside an epoch or between epochs
+        # torch's threads follow the cores other processes leave free (inference.threads); torchrun's
+        # workers keep the share they were given
+        self.threads = Adaptive() if device.type == "cpu" and isinstance(self.parallel, distributed.OneProcess) else None
 
     def fit(
         self, train, validation, on_step: Callable[[Step], None] | None = None, should_stop=never
@@ -132,14 +136,18 @@ class Trainer:
         """Trains from `position` on. Stops after `patience` epochs without gain, or at the next step
         boundary once should_stop() is true (then `interrupted` is set and state() can resume)."""
         self.interrupted = False
-        while not self.finished:
-            started = time.perf_counter()
-            if not self.train_epoch(train, on_step, should_stop):
-                self.interrupted = True
-                return
-            train_seconds = self.position.seconds
-            result = self.end_epoch(validation, train_seconds, time.perf_counter() - started)
-            yield result
+        try:
+            while not self.finished:
+                started = time.perf_counter()
+                if not self.train_epoch(train, on_step, should_stop):
+                    self.interrupted = True
+                    return
+                train_seconds = self.position.seconds
+                result = self.end_epoch(validation, train_seconds, time.perf_counter() - started)
+                yield result
+        finally:
+            if self.threads is not None:
+                self.threads.restore()
 
     def train_epoch(self, train, on_step, should_stop) -> bool:
         """The rest of the current epoch's batches. -> False when stopped before its end."""
@@ -153,6 +161,8 @@ class Trainer:
             if self.parallel.any(should_stop()):
                 return False
             self.step(batch)
+            if self.threads is not None:
+                self.threads.check()
             position.seconds = base + time.perf_counter() - started
             if on_step is not None:
                 count = max(position.count, 1)
@@ -182,6 +192,7 @@ class Trainer:
         result = EpochResult(
             position.epoch, position.loss / count, position.correct / count, val_loss, val_accuracy,
             seconds_so_far + time.perf_counter() - started, train_seconds, position.tokens, improved,
+            self.threads.during() if self.threads is not None else [],
         )  # fmt: skip
         self.history.append(asdict(result))
         patience_spent = position.epoch - self.best_epoch >= self.config.patience
