@@ -35,9 +35,16 @@ Rows:
 4. memory: peak RSS of one process, from a small wrapper child that runs it and prints its own
    RUSAGE_CHILDREN maxrss: predict over 10,000 and 1,000,000 lines (--quick: 100,000), and
    `reviewcli train ../shared/data/cr --epochs 1`. Ratio big/small near 1 means memory stays flat.
+5. quiet and busy: whole-process reviews/s of `predict -i` (--busy-lines, default 20,000 lines of
+   the same reviews), `evaluate` (fdu-mtl-amazon test) and `explain -i` (200 CR test reviews), and
+   training tokens/s on CR (1 epoch), each run quiet and then beside one other CPU-bound process
+   (`python -c "while True: pass"`), alternated --repeats times (default 2). Ratio busy/quiet: 1 means
+   a busy core costs nothing, 0.5 what losing one of two cores costs. Says the path and threads taken.
+   Run it on an otherwise idle machine: the quiet runs must be quiet.
 """
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -383,7 +390,14 @@ def busy_rows(cli: list[str], model: Path, workdir: Path, texts: list[str], coun
          f"the first {len(short)} CR test reviews"),
     ]  # fmt: skip
     rows = []
+    scoring = inference_path(model)
+    paths = {
+        "predict": f"path: {scoring}",
+        "evaluate": f"path: {scoring}",
+        "explain": "path: the module, fp32 with gradients; reviews on threads, 1 torch thread each",
+    }
     for name, command, n, what in runs:
+        path = paths[name]
         quiet, busy = [], []
         for repeat in range(repeats):
             log(f"5. {name}, quiet then busy ({repeat + 1} of {repeats})")
@@ -393,15 +407,35 @@ def busy_rows(cli: list[str], model: Path, workdir: Path, texts: list[str], coun
         q, b = statistics.median(quiet), statistics.median(busy)
         rows.append((
             f"`{name}` beside one busy core (reviews/s)", f"{b:,.0f}", f"`{name}` quiet", f"{q:,.0f}", ratio(b, q),
-            f"{what}; whole processes, median of {repeats} alternated runs; path: {inference_path(cli, model)}",
+            f"{what}; whole processes, median of {repeats} alternated runs; {path}",
         ))  # fmt: skip
+    rows.append(busy_training_row(cli, workdir, repeats))
     return rows
 
 
-def inference_path(cli: list[str], model: Path) -> str:
-    """What the commands run on this machine, as `reviewcli info` says it."""
-    info = json.loads(run_stdout([*cli, "info", "--model", str(model), "-f", "json"]))
-    return info.get("runs_as", "not said by this version")
+def inference_path(model: Path) -> str:
+    """What predict, evaluate and the Python API score on here: the path and its threads."""
+    from reviewcli.inference.predictor import load_predictor
+
+    return load_predictor(model, "cpu", "auto").runs_as()
+
+
+def busy_training_row(cli: list[str], workdir: Path, repeats: int) -> tuple:
+    """Training tokens/s on CR, quiet and beside one busy core, and the thread counts it ran on."""
+    quiet, busy, counts = [], [], {}
+    for repeat in range(repeats):
+        log(f"5. train on CR, quiet then busy ({repeat + 1} of {repeats})")
+        for name, rates in (("quiet", quiet), ("busy", busy)):
+            with BusyCore() if name == "busy" else contextlib.nullcontext():
+                config = train_cr(cli, "lstm", workdir / "busy-train", 1)
+            epoch = config["history"][0]
+            rates.append(tokens_per_second(epoch))
+            counts[name] = epoch.get("threads", [])
+    q, b = statistics.median(quiet), statistics.median(busy)
+    return (
+        "`train` beside one busy core (tokens/s)", f"{b:,.0f}", "`train` quiet", f"{q:,.0f}", ratio(b, q),
+        f"CR, 1 epoch, training steps only; median of {repeats}; torch threads quiet {counts['quiet']}, busy {counts['busy']}",
+    )  # fmt: skip
 
 
 # --- report -----------------------------------------------------------------------------------------

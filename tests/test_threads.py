@@ -5,11 +5,10 @@ import time
 
 import pytest
 import torch
+from conftest import DATA, NETWORK, TINY
 
 from reviewcli.inference import threads
 from reviewcli.inference.threads import Adaptive, Load, fixed, free_cores, in_threads, workers_for
-
-from conftest import DATA, NETWORK, TINY
 
 
 @pytest.fixture

@@ -120,10 +120,13 @@ class EmbeddedEncoder(nn.Module):
     """The part every reviewcli model shares: embedding -> (locked dropout) -> Encoder. Its weight
     names, embedding.* and encoder.*, are what `train --init` carries from one model to another."""
 
-    def __init__(self, config: ModelConfig):
+    def __init__(self, config: ModelConfig, initialise: bool = True):
+        """initialise=False: the embedding is left unset (weights are about to be loaded; drawing
+        4.5 million random numbers took a tenth of `predict "great taste"`'s own time)."""
         super().__init__()
         self.config = config
-        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index)
+        unset = None if initialise else torch.empty(config.vocab_size, config.embedding_dim)
+        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=config.pad_index, _weight=unset)
         self.encoder = Encoder(config)
         self.embedding_dropout = LockedDropout(config.dropout)
 
@@ -147,14 +150,14 @@ def real_steps(steps: int, lengths: torch.Tensor, device) -> torch.Tensor:
 class SentimentModel(EmbeddedEncoder):
     """Scores a batch of token-id sequences; a positive logit means a positive review."""
 
-    def __init__(self, config: ModelConfig):
-        super().__init__(config)
+    def __init__(self, config: ModelConfig, initialise: bool = True):
+        super().__init__(config, initialise)
         self.dropout = Dropout(config.dropout)
         directions = 2 if config.bidirectional else 1
         # max and mean pooled states, concatenated
         self.head = nn.Linear(2 * directions * config.hidden, 1)
         buckets = config.ngram_buckets
-        self.ngrams = BagOfNgrams(config.vocab_size, buckets, config.pad_index) if buckets else None
+        self.ngrams = BagOfNgrams(config.vocab_size, buckets, config.pad_index, initialise) if buckets else None
 
     def forward(
         self, ids: torch.Tensor, lengths: torch.Tensor, *, perturbation: torch.Tensor | None = None,

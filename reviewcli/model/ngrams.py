@@ -28,14 +28,17 @@ SCALE = 10.0
 
 
 class BagOfNgrams(nn.Module):
-    def __init__(self, vocab_size: int, buckets: int, pad_index: int):
+    def __init__(self, vocab_size: int, buckets: int, pad_index: int, initialise: bool = True):
+        """initialise=False: rows left unset, for weights about to be loaded."""
         super().__init__()
         self.vocab_size = vocab_size
         self.buckets = buckets
         self.pad_index = pad_index
-        self.rows = nn.Embedding(vocab_size + buckets, 1, padding_idx=pad_index)
-        with torch.no_grad():
-            self.rows.weight.zero_()
+        unset = None if initialise else torch.empty(vocab_size + buckets, 1)
+        self.rows = nn.Embedding(vocab_size + buckets, 1, padding_idx=pad_index, _weight=unset)
+        if initialise:
+            with torch.no_grad():
+                self.rows.weight.zero_()
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids (B, T) padded with pad_index, lengths (B,) all >= 1 -> scores (B,)."""

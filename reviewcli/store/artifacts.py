@@ -193,8 +193,8 @@ def load(directory: Path):
 
     directory = Path(directory)
     config, model_config, vocab, weights = read_parts(directory)
-    model = SentimentModel(model_config)
-    model.load_state_dict(weights)
+    model = SentimentModel(model_config, initialise=False)
+    model.load_state_dict(weights)  # strict: every weight set
     return model.eval(), vocab, config
 
 
@@ -378,7 +378,10 @@ def check_finite(path: Path, weights: dict) -> None:
     import torch
 
     for name, tensor in weights.items():
-        if not torch.isfinite(tensor).all():
+        # NaN and infinities carry into a sum: 1 ms against 19 ms for isfinite over each number of
+        # the shipped model. A sum overflowing from finite weights would need weights near 1e32,
+        # as broken.
+        if not torch.isfinite(tensor.sum()):
             raise ModelError(
                 f"{path}: weight '{name}' holds NaN or infinite values; the model is broken, train it again."
             )
