@@ -82,7 +82,11 @@ def log(message: str) -> None:
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as file:
+    """Records of a .jsonl file, gzip-compressed (.jsonl.gz) or not."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as file:
         return [json.loads(line) for line in file if line.strip()]
 
 

@@ -44,12 +44,14 @@ def reviewcli(*args: str) -> str:
     return subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
 
 
-def train(out: Path, cell: str, options: list[str]) -> None:
+def train(out: Path, cell: str, options: list[str], resume: bool = False) -> None:
     """`train` never writes the shipped model, so it trains beside it and the result replaces it here:
-    a deliberate release step, the old model moved aside first and removed after."""
+    a deliberate release step, the old model moved aside first and removed after. resume: go on from
+    the checkpoint a stopped run left in the build folder."""
     build = out.parent / f".{out.name}-build"
     sources = [str(SHARED / source) for source in TRAIN_ON]
-    reviewcli("train", *sources, *SETTINGS, *options, "--cell", cell, "--out", str(build), "--force")
+    again = "--resume" if resume else "--force"
+    reviewcli("train", *sources, *SETTINGS, *options, "--cell", cell, "--out", str(build), again)
     before, after = artifacts.compact(build)  # float16 weights: under the repository's 10 MiB a file
     print(f"compacted model.safetensors: {before:,} -> {after:,} bytes", file=sys.stderr)
     artifacts.replace_directory(build, out)
@@ -67,11 +69,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--cell", default="lstm", choices=["gru", "lstm", "rnn"])
     parser.add_argument("--skip-train", action="store_true", help="only evaluate an existing --out model")
+    parser.add_argument("--resume", action="store_true", help="go on from the checkpoint of a stopped run (same options)")
     parser.add_argument("--options", default="", help="extra train options, one shell-quoted string")
     parser.add_argument("--dev", action="store_true", help="score train.jsonl of the sets not trained on, not test.jsonl")
     args = parser.parse_args()
     if not args.skip_train:
-        train(args.out, args.cell, shlex.split(args.options))
+        train(args.out, args.cell, shlex.split(args.options), args.resume)
     print(f"| {'set' if args.dev else 'test set'} | n | accuracy | macro-F1 | ROC-AUC |")
     print("|---|---:|---:|---:|---:|")
     for test_set in evaluation_sets(args.dev):

@@ -21,6 +21,7 @@ from reviewcli.core.errors import UsageError
 from reviewcli.core.labels import SCHEMES
 from reviewcli.io import output
 from reviewcli.io.data import Columns
+from reviewcli.io.formats import DELIMITERS
 from reviewcli.io.locate import STDIN_FORMATS
 from reviewcli.store import artifacts
 from reviewcli.training.events import EpochResult, Reporter
@@ -84,13 +85,14 @@ class Model:
     def evaluate(
         self, data: str | os.PathLike, *, threshold: float = 0.5, text_column: str | None = None,
         label_column: str | None = None, label_scheme: str | None = None, skip_unknown_labels: bool = False,
+        delimiter: str | None = None,
     ) -> dict:  # fmt: skip
         """Metrics on labelled data (a file, a folder's test split, or hf:NAME): the dict that
-        `reviewcli evaluate -f json` prints."""
+        `reviewcli evaluate -f json` prints. delimiter: a CSV file's (default: sniffed)."""
         from reviewcli import commands
 
         check_threshold(threshold)
-        columns = columns_of(text_column, label_column, label_scheme, skip_unknown_labels)
+        columns = columns_of(text_column, label_column, label_scheme, skip_unknown_labels, delimiter)
         return commands.evaluate(
             str(data), model_dir=self.path, columns=columns, threshold=threshold, device=self._device,
             precision=self._precision, predictor=self._predictor,
@@ -166,6 +168,7 @@ def train(
     # the data
     text_column: str | None = None, label_column: str | None = None, label_scheme: str | None = None,
     skip_unknown_labels: bool = False, input_format: str | None = None, keep_markup: bool = False,
+    delimiter: str | None = None,
     # the output
     force: bool = False, resume: bool = False,
 ) -> Model:  # fmt: skip
@@ -197,7 +200,7 @@ def train(
     sources = [str(source) for source in (data if isinstance(data, (list, tuple)) else [data])]
     reporter = Reporter() if quiet else LineReporter()
     summary = commands.train(
-        sources, columns=columns_of(text_column, label_column, label_scheme, skip_unknown_labels),
+        sources, columns=columns_of(text_column, label_column, label_scheme, skip_unknown_labels, delimiter),
         model_options=model_options, config=config, out=Path(out), reporter=reporter,
         vectors=optional_path(vectors), init=optional_path(init), gradual=gradual, new_words=new_words, force=force,
         resume=resume, command="the same reviewcli.train(...) with resume=True", stdin_format=input_format,
@@ -228,10 +231,14 @@ def check_threshold(threshold: float) -> None:
         raise UsageError(f"threshold {threshold}: a probability, from 0 to 1.")
 
 
-def columns_of(text: str | None, label: str | None, scheme: str | None, skip_unknown: bool) -> Columns:
+def columns_of(
+    text: str | None, label: str | None, scheme: str | None, skip_unknown: bool, delimiter: str | None = None
+) -> Columns:
     if scheme is not None:
         check_choice("label_scheme", scheme, SCHEMES)
-    return Columns(text, label, scheme, skip_unknown)
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise UsageError(f"delimiter {delimiter!r}: use one of {', '.join(map(repr, DELIMITERS))}.")
+    return Columns(text, label, scheme, skip_unknown, delimiter)
 
 
 def optional_path(value) -> Path | None:

@@ -382,19 +382,54 @@ def predict(
 
 
 def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, chunk_size: int, pause, progress):
+    """Chunks of (review, prediction), in order. From a file or a list, a chunk is scored on a thread
+    of its own while the next is read and tokenized: tokenizing holds Python's lock and scoring mostly
+    does not, so the two overlap. From a pipe or a terminal each chunk is scored at once, so that its
+    results show before more input arrives."""
     unscored, unread = counts
+    from concurrent.futures import ThreadPoolExecutor
+
     from reviewcli.io.chunks import chunks
 
     bar = progress(source.name, source.size) if source and progress else None
+    streaming = bool(source and source.is_pipe())
+    scorer = None if streaming else ThreadPoolExecutor(1, thread_name_prefix="reviewcli-chunk")
+    pending = None  # (chunk, its probabilities: a future, or a list)
+
+    def done(chunk, probabilities):
+        unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
+        unscored.column = source.column.chosen if source and source.column else None
+        return [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
+
+    stream = chunks(reviews, chunk_size, pause if streaming else None)
     try:
-        for chunk in chunks(reviews, chunk_size, pause if source and source.is_pipe() else None):
-            probabilities = predictor.predict_known([review.text for review in chunk], unread=unread)
-            unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
-            unscored.column = source.column.chosen if source and source.column else None
-            yield [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
+        while True:
+            try:
+                chunk = next(stream)
+            except StopIteration:
+                break
+            except Exception:  # the input broke: the chunk being scored comes out first, then the error
+                if pending is not None:
+                    yield done(pending[0], pending[1].result())
+                    pending = None
+                raise
+            prepared = predictor.prepare([review.text for review in chunk], unread)
+            if scorer is None:
+                yield done(chunk, predictor.finish(prepared))
+            else:
+                # queued behind the chunk being scored, so that it starts as soon as that one ends,
+                # while that one's results are written
+                scoring = (chunk, scorer.submit(predictor.finish, prepared))
+                if pending is not None:
+                    yield done(pending[0], pending[1].result())
+                pending = scoring
             if bar:
                 bar.update(source.position())
+        if pending is not None:
+            yield done(pending[0], pending[1].result())
     finally:
+        if scorer is not None:
+            scorer.shutdown(wait=False, cancel_futures=True)
         if bar:
             bar.close()
 

@@ -135,8 +135,10 @@ def test_threads_are_restored_when_a_batch_fails(two_threads):
     assert list(in_threads(fails, range(5), workers=2)) == [0, 2, 4, 6, 8]
 
 
-def test_predictor_uses_threads_only_through_the_tables_and_never_more_than_the_batches(monkeypatch):
-    import reviewcli.inference.predictor as inference
+def test_predictor_runs_batches_on_threads_never_more_than_the_batches(monkeypatch):
+    """The tables and the module alike (inference.threads: one torch thread per batch kept both from
+    collapsing beside a busy core); one thread on a GPU."""
+    import reviewcli.inference.threads as inference
 
     monkeypatch.setattr(torch, "get_num_threads", lambda: 8)
     cpu = torch.device("cpu")
@@ -146,4 +148,8 @@ def test_predictor_uses_threads_only_through_the_tables_and_never_more_than_the_
     assert tables.workers(9) == 3
     assert tables.workers(1000) == inference.MAX_WORKERS
     module = Predictor(tiny("lstm", layers=2), vocab, max_length=50, device=cpu, batch_size=4)
-    assert module.workers(1000) == 1  # torch's own threads split the module's kernels
+    assert module.forward is module.model  # no tables for two layers
+    assert module.workers(9) == 3
+    assert module.workers(1000) == inference.MAX_WORKERS
+    module.device = torch.device("cuda")
+    assert module.workers(1000) == 1

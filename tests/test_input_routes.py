@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TINY, invoke, run_cli, write_jsonl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reviewcli.core.judgeable import judgeable, known_words
 from reviewcli.io.formats import sniff, sniff_delimiter
@@ -103,6 +105,33 @@ def test_jsonl_cut_mid_line_prints_rows_before_by_file_and_by_stdin(tiny_model, 
         assert done.stderr.decode().splitlines()[-1].startswith(f"Error: {name}:4:")
 
 
+def test_a_file_scored_a_chunk_ahead_keeps_order_and_every_row_before_a_fault(tiny_model, tmp_path):
+    """From a file the next chunk is read while one is scored: over many chunks the results come in
+    input order, the same as one chunk at a time, and when the file breaks every row before it is out."""
+    from reviewcli import commands
+    from reviewcli.core.errors import DataError
+
+    texts = [f"great taste {i}" if i % 3 else f"stale and soggy {i}" for i in range(50)]
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+
+    def scored(input_path, chunk_size):
+        found = commands.predict(texts if input_path is None else [], input_path=input_path, model_dir=tiny_model,
+                                 text_column=None, chunk_size=chunk_size)  # fmt: skip
+        return [(review.text, result) for chunk in found.chunks for review, result in chunk]
+
+    ahead = scored(str(path), 4)
+    assert [text for text, _ in ahead] == texts
+    assert ahead == scored(None, 1000)
+    path.write_text(path.read_text(encoding="utf-8") + '{"text": "cut', encoding="utf-8")
+    found = commands.predict([], input_path=str(path), model_dir=tiny_model, text_column=None, chunk_size=4)
+    out = []
+    with pytest.raises(DataError, match=f"{path}:51"):
+        for chunk in found.chunks:
+            out += [review.text for review, _ in chunk]
+    assert out == texts
+
+
 def test_csv_row_cut_mid_quote_is_an_error_naming_its_line(tiny_model, tmp_path):
     path = tmp_path / "r.csv"
     path.write_text('text,stars\ngreat,5\n"bad and broken,1\nfine,4\n', encoding="utf-8")
@@ -163,6 +192,19 @@ def test_known_word_rule():
     assert judgeable(["great", "!", "!"], known, 0.5)
     assert not judgeable(["!", "!", "!"], known, 0.5)  # symbols only: no word at all
     assert not judgeable(["très", "mauvaise", "great"], known, 0.5)  # 1 of 3 words known
+    # tokens the tokenizer makes and others: a word is any token with a letter or digit in it
+    assert known_words(["n't", "'s", "-", "a-b", "--", "?!", "👍", "x_", "5"], {"n't", "5"}) == (2, 5)
+
+
+@given(st.lists(st.sampled_from(["great", "taste", "!", "très", "n't", "'s", "5", "--", "👍", "x_", "mauvaise", "?"]), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_the_judge_of_a_vocabulary_answers_as_the_rule(tokens):
+    from reviewcli.core.judgeable import Judge
+    from reviewcli.core.vocab import Vocabulary
+
+    vocab = Vocabulary(["<pad>", "<unk>", "great", "taste", "!", "n't", "5", "--"])
+    judge = Judge(vocab.tokens, vocab.unk_index, 0.5)
+    assert judge(tokens, vocab.encode(tokens)) == judgeable(tokens, vocab.index, 0.5)
 
 
 def test_shipped_model_leaves_foreign_and_symbol_reviews_unscored():
@@ -249,3 +291,50 @@ def test_train_refuses_a_locked_out_before_reading_any_data(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def labelled_pipe_file(tmp_path) -> Path:
+    """Reviews whose text holds commas and semicolons, separated by |."""
+    path = tmp_path / "labelled.csv"
+    rows = ["text|label"] + [
+        f"great taste, would buy again; really {i}|positive" if i % 2 else f"stale, soggy; never again {i}|negative"
+        for i in range(24)
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_evaluate_reads_the_delimiter_given(tiny_model, tmp_path):
+    path = labelled_pipe_file(tmp_path)
+    done = invoke(["evaluate", path, "-m", tiny_model, "-f", "json", "--delimiter", "|"])
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.stdout)
+    assert found["n"] + found["left_out"]["unjudgeable"] == 24  # the tiny model knows few words
+    wrong = invoke(["evaluate", path, "-m", tiny_model, "-f", "json", "--delimiter", ";"])
+    assert wrong.exit_code != 0
+    assert str(path) in wrong.stderr and "Traceback" not in wrong.output
+
+
+def test_the_python_api_evaluates_with_a_delimiter(tiny_model, tmp_path):
+    import reviewcli
+
+    path = labelled_pipe_file(tmp_path)
+    found = reviewcli.load(tiny_model).evaluate(path, delimiter="|")
+    assert found["n"] + found["left_out"]["unjudgeable"] == 24
+    with pytest.raises(reviewcli.UsageError, match="delimiter ':'"):
+        reviewcli.load(tiny_model).evaluate(path, delimiter=":")
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_train_and_compare_read_the_delimiter_given(command, tmp_path):
+    """The same pipe-separated file: --delimiter ';' reads it wrong (no label column), and the run
+    stops with the file named before any training."""
+    path = labelled_pipe_file(tmp_path)
+    extra = ["--trials", "1", "--seeds", "13"] if command == "compare" else ["--epochs", "1", *TINY]
+    wrong = invoke([command, path, "--delimiter", ";", "-o", tmp_path / "out", *extra, "-q"])
+    assert wrong.exit_code != 0
+    assert str(path) in wrong.stderr and "Traceback" not in wrong.output
+    if command == "train":
+        done = invoke([command, path, "--delimiter", "|", "-o", tmp_path / "out", *extra, "-q"])
+        assert done.exit_code == 0, done.output
+        assert json.loads((tmp_path / "out" / "config.json").read_text())["data"]["train_examples"] > 0

@@ -159,3 +159,21 @@ def test_spans_stay_inside_the_text_for_any_mix_of_brackets(text):
     assert [t.text for t in tokens] == tokenize(text, strip_markup=True)
     assert all(0 <= t.start < t.end <= len(text) for t in tokens)
     assert [t.start for t in tokens] == sorted(t.start for t in tokens)
+
+
+def test_pretraining_reads_text_without_markup_unless_kept():
+    from reviewcli.training.pretraining import read_tokens
+
+    texts = ["<p>I <b>love</b> it</p><br /><br />[b]Great[/b] blender"]
+    _, (stripped,) = read_tokens(iter(texts), None)
+    assert "<" not in stripped and "br" not in stripped and "[" not in stripped
+    assert [t for t in stripped if t.isalpha()] == ["i", "love", "it", "great", "blender"]
+    _, (kept,) = read_tokens(iter(texts), None, strip_markup=False)
+    assert "br" in kept and "<" in kept
+
+
+@given(st.text(alphabet=st.sampled_from(list("<>[]/=&;#x39amp brBiuh1*\"' \nLove")), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_strip_gives_the_text_the_spans_come_with(text):
+    """strip_markup skips the spans predict never needs; its text is stripped_with_origin's."""
+    assert strip_markup(text) == stripped_with_origin(text)[0]

@@ -11,6 +11,7 @@ from reviewcli.cli.options import (
     SEARCH,
     BatchSize,
     DataInputFormat,
+    Delimiter,
     Device,
     DeviceOption,
     LabelColumn,
@@ -25,6 +26,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
+from reviewcli.cli.reading import delimiter_of
 from reviewcli.compare.search import SPACE
 from reviewcli.core.config import CELLS, CompareDefaults, TrainConfig
 
@@ -80,6 +82,7 @@ def compare(
     text_column: TextColumn = None,
     label_column: LabelColumn = None,
     input_format: DataInputFormat = None,
+    delimiter: Delimiter = None,
     format: Annotated[TableOrJson, option("--format", "-f", metavar="FORMAT", panel=OUTPUT, show_default=True, help="table or json.")] = TableOrJson.table,
     out: Annotated[Optional[Path], option("--out", "-o", metavar="DIR", panel=OUTPUT, help="Folder for the models, trials.csv, compare.json.")] = None,
     force: Annotated[bool, option("--force", panel=OUTPUT, help="Replace models already in --out.")] = False,
@@ -102,7 +105,8 @@ def compare(
         budget=seconds, pruner=pruner.value, study=study,
     )  # fmt: skip
     run_compare(data, settings, text_column, label_column, seeds=seed_list, out=out, plot=plot, force=force,
-                form=format.value, quiet=quiet, input_format=value_of(input_format))  # fmt: skip
+                form=format.value, quiet=quiet, input_format=value_of(input_format),
+                delimiter=delimiter_of(delimiter))  # fmt: skip
 
 
 def parse_cells(text: str) -> list[str]:
@@ -145,7 +149,9 @@ def whole(text: str, option: str) -> int:
         raise fail(f"{option} {text}: not a whole number. Give seeds separated by commas, e.g. {DEFAULT_SEEDS}.") from None
 
 
-def run_compare(data: str, settings, text_column, label_column, *, seeds, out, plot, force, form, quiet, input_format):
+def run_compare(
+    data: str, settings, text_column, label_column, *, seeds, out, plot, force, form, quiet, input_format, delimiter=None
+):
     import json
     import sys
 
@@ -154,7 +160,7 @@ def run_compare(data: str, settings, text_column, label_column, *, seeds, out, p
     from reviewcli.io.data import Columns
 
     report = commands.compare(
-        data, columns=Columns(text_column, label_column), settings=settings, seeds=seeds, out=out, plot=plot,
+        data, columns=Columns(text_column, label_column, delimiter=delimiter), settings=settings, seeds=seeds, out=out, plot=plot,
         force=force, say=stderr_say(quiet), stdin_format=input_format,
     )  # fmt: skip
     if form == "json":

@@ -9,6 +9,7 @@ from reviewcli.cli.options import (
     DEFAULT_P,
     OUTPUT,
     DataInputFormat,
+    Delimiter,
     Device,
     DeviceOption,
     EvaluateFormat,
@@ -27,7 +28,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
-from reviewcli.cli.reading import note_stdin
+from reviewcli.cli.reading import delimiter_of, note_stdin
 
 EVALUATE_EXAMPLES = examples(
     "reviewcli evaluate data/test.jsonl",
@@ -51,6 +52,7 @@ def evaluate(
     skip_unknown_labels: SkipUnknownLabels = False,
     input_format: DataInputFormat = None,
     keep_markup: KeepMarkup = False,
+    delimiter: Delimiter = None,
     format: Annotated[
         Optional[EvaluateFormat],
         option("--format", "-f", metavar="FORMAT", panel=OUTPUT, help="tsv, csv, json, jsonl, or table at a terminal."),
@@ -67,7 +69,7 @@ def evaluate(
     form = chosen_format(format, out, ("tsv", "csv", "json", "jsonl"), piped="tsv")
     note_stdin([data], "labelled reviews", quiet)
     result = commands.evaluate(
-        data, model_dir=model, columns=Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels),
+        data, model_dir=model, columns=Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels, delimiter_of(delimiter)),
         threshold=threshold, device=device.value, precision=precision.value, stdin_format=value_of(input_format),
         say=stderr_say(quiet), keep_markup=keep_markup,
     )  # fmt: skip

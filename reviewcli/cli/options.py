@@ -92,7 +92,7 @@ ModelDir = Annotated[
     Optional[Path], option("--model", "-m", metavar="DIR", help="Model (default: $REVIEWCLI_MODEL or shipped).")
 ]
 DeviceOption = Annotated[Device, option(metavar="DEVICE", help="auto (CUDA when present), cpu or cuda.")]
-PrecisionOption = Annotated[Precision, option(metavar="DTYPE", help="fp32, bf16, or auto: bf16 where fast.")]
+PrecisionOption = Annotated[Precision, option(metavar="DTYPE", help="fp32, bf16, or auto: bf16 on CUDA only.")]
 Threshold = Annotated[
     float, option(min=0.0, max=1.0, metavar="P", help=f"Positive from this P (default: {DEFAULT_THRESHOLD})."),
 ]

@@ -16,6 +16,7 @@ from reviewcli.cli.options import (
     BatchSize,
     Cell,
     DataInputFormat,
+    Delimiter,
     Device,
     DeviceOption,
     Epochs,
@@ -37,7 +38,7 @@ from reviewcli.cli.options import (
     option,
     value_of,
 )
-from reviewcli.cli.reading import note_stdin
+from reviewcli.cli.reading import delimiter_of, note_stdin
 from reviewcli.core.config import (
     DEFAULT_CELL,
     DEFAULT_NGRAM_BUCKETS,
@@ -101,6 +102,7 @@ def train(
     skip_unknown_labels: SkipUnknownLabels = False,
     input_format: DataInputFormat = None,
     keep_markup: KeepMarkup = False,
+    delimiter: Delimiter = None,
     out: OutDir = None,
     force: Force = False,
     resume: Resume = False,
@@ -127,7 +129,7 @@ def train(
     )  # fmt: skip; what is left out comes from ModelConfig, --vectors or --init
     reporter = make_reporter(quiet)
     note_stdin(list(data or []), "training data", quiet)
-    columns = Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels)
+    columns = Columns(text_column, label_column, value_of(label_scheme), skip_unknown_labels, delimiter_of(delimiter))
     summary = commands.train(
         list(data or []), columns=columns, model_options=model_options,
         config=config, out=out, reporter=reporter, vectors=vectors, init=init, gradual=gradual and not no_gradual,
@@ -171,6 +173,7 @@ def pretrain(
     max_tokens: Annotated[Optional[int], option(min=1, metavar="N", panel=DATA, help="Read no more tokens (default: all).")] = None,
     text_column: TextColumn = None,
     input_format: ReviewInputFormat = None,
+    keep_markup: KeepMarkup = False,
     out: Annotated[Optional[Path], option("--out", "-o", metavar="DIR", panel=OUTPUT, help="Folder to write (default: models/pretrained).")] = None,
     force: Force = False,
     resume: Resume = False,
@@ -185,7 +188,7 @@ def pretrain(
 
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, max_length=max_length, seed=seed, device=device.value,
-        min_freq=min_freq, max_vocab=max_vocab, adversarial=0.0,
+        min_freq=min_freq, max_vocab=max_vocab, adversarial=0.0, strip_markup=not keep_markup,
     )  # fmt: skip; the language model trains without adversarial steps
     two_ways = directions(unidirectional, bidirectional) is not False
     model_options = dict(cell=cell.value, hidden=hidden, layers=layers, bidirectional=two_ways, dropout=dropout)

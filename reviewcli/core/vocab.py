@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Iterable
+from itertools import repeat
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -46,8 +47,7 @@ class Vocabulary:
         return Vocabulary(self.tokens + [token for token in new if token not in self.index])
 
     def encode(self, tokens: list[str]) -> list[int]:
-        unk = self.unk_index
-        return [self.index.get(token, unk) for token in tokens]
+        return list(map(self.index.get, tokens, repeat(self.unk_index, len(tokens))))
 
     def to_list(self) -> list[str]:
         return list(self.tokens)

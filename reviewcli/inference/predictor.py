@@ -1,9 +1,10 @@
 """Scoring: a loaded model + vocabulary -> probability of `positive` for each review, in order."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from reviewcli.core.config import MIN_KNOWN_SHARE
-from reviewcli.core.judgeable import judgeable
+from reviewcli.core.judgeable import Judge
 from reviewcli.core.text import tokenize
 from reviewcli.inference.batching import Unread, batches, truncate
 from reviewcli.inference.device import autocast
@@ -40,6 +41,15 @@ def score(
     return probabilities
 
 
+@dataclass
+class Prepared:
+    """Reviews ready to score: how many there were, which of them are judged, and their ids."""
+
+    count: int
+    known: list[int]
+    encoded: list[list[int]]
+
+
 class Predictor:
     """A loaded artifact ready to score raw text."""
 
@@ -58,7 +68,7 @@ class Predictor:
         self.device = device
         self.batch_size = batch_size
         self.bf16 = bf16
-        self.min_known_share = MIN_KNOWN_SHARE
+        self.judge = Judge(vocab.tokens, vocab.unk_index, MIN_KNOWN_SHARE)
         from reviewcli.inference import gate_tables  # imports torch
 
         self.forward = gate_tables.reader_for(self.model, device, bf16)
@@ -77,17 +87,24 @@ class Predictor:
         vocabulary knows; empty ones, other languages, symbols only): such a review would be scored on
         unknown tokens and punctuation, a confident answer whatever it says. logits: the log-odds of
         positive instead of P; unread: counts what truncation left out of those scored."""
+        return self.finish(self.prepare(texts, unread), logits=logits)
+
+    def prepare(self, texts: list[str], unread: Unread | None = None) -> "Prepared":
+        """predict_known's first half, all Python: tokens, ids, which reviews are judged, truncation."""
         tokens = [self.tokens(text) for text in texts]
-        known = [i for i, words in enumerate(tokens) if self.judges(words)]
-        encoded = self.truncated([self.vocab.encode(tokens[i]) for i in known], unread)
-        probabilities: list[float | None] = [None] * len(texts)
-        scored = self.score(encoded, logits=logits)
-        for i, p in zip(known, scored):
+        ids = [self.vocab.encode(words) for words in tokens]
+        known = [i for i, (words, row) in enumerate(zip(tokens, ids)) if self.judge(words, row)]
+        return Prepared(len(texts), known, self.truncated([ids[i] for i in known], unread))
+
+    def finish(self, prepared: "Prepared", *, logits: bool = False) -> list[float | None]:
+        """predict_known's second half, mostly torch: the judged reviews scored, None for the others."""
+        probabilities: list[float | None] = [None] * prepared.count
+        for i, p in zip(prepared.known, self.score(prepared.encoded, logits=logits)):
             probabilities[i] = p
         return probabilities
 
     def judges(self, tokens: list[str]) -> bool:
-        return judgeable(tokens, self.vocab.index, self.min_known_share)
+        return self.judge(tokens, self.vocab.encode(tokens))
 
     def truncated(self, ids: list[list[int]], unread: Unread | None) -> list[list[int]]:
         for review in ids if unread is not None else []:

@@ -95,12 +95,13 @@ def reviews(count: int, what: str = "reviews") -> str:
 class Columns:
     """Which columns hold the text and the label (None: found by name), and how labels are read:
     scheme, one of labels.SCHEMES (None: detected); skip_unknown: leave out rows whose label is
-    unknown or missing instead of failing."""
+    unknown or missing instead of failing; delimiter: a CSV file's (None: sniffed)."""
 
     text: str | None = None
     label: str | None = None
     scheme: str | None = None
     skip_unknown: bool = False
+    delimiter: str | None = None  # of a CSV file (None: .tsv a tab, else sniffed)
 
     def __post_init__(self):
         if self.scheme is not None and self.scheme not in SCHEMES:
@@ -186,7 +187,9 @@ def load_file(path: Path, columns: Columns, name: str | None = None, say=silent)
     with utf8_copy(path, shown, say) as readable:
         if builder == "json":
             check_json(shown, readable)
-        if builder == "csv" and "delimiter" not in options:  # ; and | as well as , (formats.sniff_delimiter)
+        if builder == "csv" and columns.delimiter is not None:
+            options = {**options, "delimiter": columns.delimiter}
+        elif builder == "csv" and "delimiter" not in options:  # ; and | as well as , (formats.sniff_delimiter)
             with open(readable, "rb") as file:
                 options = {**options, "delimiter": sniff_delimiter(first_lines(file.read(SNIFF_BYTES)))}
         try:

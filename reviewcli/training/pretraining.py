@@ -69,14 +69,17 @@ def read_texts(
             on_warning(report.warning())
 
 
-def read_tokens(texts: Iterator[str], max_tokens: int | None) -> tuple[list[str], list[list[str]]]:
-    """(texts, their tokens), reading no further once max_tokens tokens are in (None: everything)."""
+def read_tokens(
+    texts: Iterator[str], max_tokens: int | None, strip_markup: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """(texts, their tokens), reading no further once max_tokens tokens are in (None: everything).
+    strip_markup: HTML and BBCode out first, as train and predict read reviews."""
     kept, tokens, total = [], [], 0
     for text in texts:
         if max_tokens is not None and total >= max_tokens:
             break
         kept.append(text)
-        tokens.append(tokenize(text))
+        tokens.append(tokenize(text, strip_markup=strip_markup))
         total += len(tokens[-1])
     return kept, tokens
 
@@ -111,7 +114,7 @@ def prepare_corpus(
     """table: a wordtable.VectorTable; only words it knows enter the vocabulary (the others read
     as <unk>), as the language model reads words through it. max_tokens: read no more text."""
     files = corpus_files(sources)
-    texts, tokens = read_tokens(read_texts(files, text_column, say, input_format), max_tokens)
+    texts, tokens = read_tokens(read_texts(files, text_column, say, input_format), max_tokens, config.strip_markup)
     if not texts:
         raise DataError(f"no review text in {', '.join(map(str, files))}.")
     counted = tokens if table is None else ([t for t in review if table.knows(t)] for review in tokens)
