@@ -470,8 +470,8 @@ def explain(
         explanation.judged = predictor.judges(predictor.tokens(review.text))
         return explanation
 
-    # Reviews on separate threads, one torch thread each (inference.threads: split among threads, one
-    # review's gradients slow down many times beside a busy core). Not from stdin: there each
+    # Reviews on separate threads, one torch thread each (inference.threads: on torch's own threads,
+    # one review's gradients ran many times slower beside a busy core). Not from stdin: there each
     # explanation shows as soon as its line arrives, not once the next ones are read.
     workers = 1 if one or input_path == "-" else workers_for(MAX_WORKERS, predictor.device)
 

@@ -244,3 +244,14 @@ def test_explain_on_threads_matches_one_at_a_time(tiny_model, monkeypatch, two_t
     for (_, p, scores), (_, q, expected) in zip(on_threads, one_at_a_time):
         assert p == pytest.approx(q, rel=NETWORK, abs=NETWORK)
         assert [s for s in scores if s is not None] == pytest.approx([s for s in expected if s is not None], rel=NETWORK, abs=NETWORK)
+
+
+def test_load_is_unknown_when_proc_reads_oddly(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu0 1 2 x 4 5 6 7 8\n")
+    own = tmp_path / "self-stat"
+    own.write_bytes("1 (n\u00e4me) R ".encode() + b"0 " * 10 + b"7 8 0 0\n")
+    load = Load(cpus=[0], stat=str(stat), own=str(own))
+    assert load.read() is None  # a field that is not a number
+    stat.write_text("cpu0 1 2 3 4 5 6 7 8\n")
+    assert load.read() == (1 + 2 + 3 + 6 + 7 + 8, 36, 15)  # a name that is not ASCII is fine

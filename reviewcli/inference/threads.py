@@ -14,7 +14,7 @@ one `python -c "while True: pass"` beside it (bench/speed.py, section 5; docs/be
 - explain of 200 CR reviews: 2 threads 7.2 s quiet, 19.7 s busy; 1 thread 9.1 s and 9.7 s.
 
 So inference runs batches (or reviews, for explain) on separate Python threads, one torch thread
-each (threads_per_worker, in_threads): nothing waits on a parked thread. Training cannot split its
+each (workers_for, in_threads): nothing waits on a parked thread. Training cannot split its
 steps that way, so it takes as many threads as there are free cores, looked at again as it goes
 (Adaptive). Changing the count changed no bit of a trained model here (1 against 2 threads, CR).
 
@@ -66,7 +66,7 @@ class Load:
         try:
             with open(self.stat, encoding="ascii") as file:
                 lines = file.read().splitlines()
-            with open(self.own, encoding="ascii") as file:
+            with open(self.own, encoding="ascii", errors="replace") as file:  # the name may be any bytes
                 fields = file.read().rsplit(")", 1)[1].split()  # the name in () may hold spaces
         except (OSError, IndexError):
             return None
@@ -75,11 +75,17 @@ class Load:
         for line in lines:
             parts = line.split()
             if parts and parts[0] in wanted:
-                ticks = [int(x) for x in parts[1:9]]  # user nice system idle iowait irq softirq steal
+                fields_of_cpu = parts[1:9]  # user nice system idle iowait irq softirq steal
+                if len(fields_of_cpu) < 5 or not all(x.isdigit() for x in fields_of_cpu):
+                    return None
+                ticks = [int(x) for x in fields_of_cpu]
                 idle = ticks[3] + ticks[4]
                 busy += sum(ticks) - idle
                 total += sum(ticks)
-        own = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        try:
+            own = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        except (IndexError, ValueError):
+            return None
         return busy, total, own
 
     def others(self) -> float | None:
