@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from accuracy import SHARED, TFIDF_C, scores, texts_and_labels, tfidf_lr  # noqa: E402
-from train_default import TRAIN_ON, TRAINED_SETS  # noqa: E402
+from train_default import TRAIN_ON, trained_sets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +74,7 @@ def main() -> None:
         baseline = scores(gold, [next(predicted) for _ in gold])["accuracy"]
         ours = model_accuracy(args.model, path)
         name = path.parent.name
-        domain = "in (trained on)" if name in TRAINED_SETS else "out (not trained on)"
+        domain = "in (trained on)" if name in trained_sets(TRAIN_ON) else "out (not trained on)"
         print(f"| {name} | {domain} | {len(gold):,} | {ours:.1f} | {baseline:.1f} | {ours - baseline:+.1f} |", flush=True)
 
 
