@@ -119,6 +119,16 @@ def texts_and_labels(path: Path) -> tuple[list[str], list[int]]:
     return [r["text"] for r in records], [int(r["label"] == "positive") for r in records]
 
 
+def training_reviews(sources) -> tuple[list[str], list[int]]:
+    """Texts and labels of several files under ../shared/data (e.g. "cr/train.jsonl"), in order."""
+    texts, labels = [], []
+    for source in sources:
+        more_texts, more_labels = texts_and_labels(SHARED / source)
+        texts += more_texts
+        labels += more_labels
+    return texts, labels
+
+
 # --- metrics ------------------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from accuracy import FASTTEXT_EPOCHS, SHARED, TFIDF_C, fasttext_line, texts_and_labels  # noqa: E402
+from accuracy import FASTTEXT_EPOCHS, TFIDF_C, fasttext_line, training_reviews  # noqa: E402
 from train_default import TRAIN_ON  # noqa: E402
 
 from reviewcli.check import suite  # noqa: E402
@@ -31,15 +31,6 @@ from reviewcli.check.templates import CAPABILITIES  # noqa: E402
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def training_reviews(sources: list[str]) -> tuple[list[str], list[int]]:
-    texts, labels = [], []
-    for source in sources:
-        more_texts, more_labels = texts_and_labels(SHARED / source)
-        texts += more_texts
-        labels += more_labels
-    return texts, labels
 
 
 def held_out(count: int) -> tuple[list[int], list[int]]:

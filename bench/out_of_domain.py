@@ -19,19 +19,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import SHARED, TFIDF_C, scores, texts_and_labels, tfidf_lr  # noqa: E402
+from accuracy import SHARED, TFIDF_C, scores, texts_and_labels, tfidf_lr, training_reviews  # noqa: E402
 from train_default import TRAIN_ON, trained_sets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def training_reviews() -> tuple[list[str], list[int]]:
-    texts, labels = [], []
-    for source in TRAIN_ON:
-        more_texts, more_labels = texts_and_labels(SHARED / source)
-        texts += more_texts
-        labels += more_labels
-    return texts, labels
 
 
 def chosen_c(texts: list[str], labels: list[int]) -> float:
@@ -58,7 +49,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
     args = parser.parse_args()
     started = time.perf_counter()
-    texts, labels = training_reviews()
+    texts, labels = training_reviews(TRAIN_ON)
     c = chosen_c(texts, labels)
     print(f"TF-IDF + LR: {len(texts):,} training reviews of {', '.join(TRAIN_ON)}; C={c:g} "
           f"chosen on validation ({time.perf_counter() - started:.0f} s)", file=sys.stderr)  # fmt: skip

@@ -173,3 +173,15 @@ def run_cli(args: list, *, input: str | bytes | None = None, env: dict | None = 
         cwd=ROOT,
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def two_threads():
+    """torch on 2 threads for the test (the suite runs on 1), as on a quiet 2-core machine: so that
+    sharing them out among workers, or following the load, shows."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)

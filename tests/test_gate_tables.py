@@ -98,15 +98,6 @@ def test_predictor_scores_through_the_tables_and_agrees_with_the_model():
     assert predictor.predict(texts) == pytest.approx(plain, rel=NETWORK)  # probabilities: relative to p
 
 
-@pytest.fixture
-def two_threads():
-    """conftest runs torch on 1 thread; 2 here, so that sharing them out among workers shows."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_scoring_on_threads_gives_the_same_probabilities_in_order_and_restores_torch_threads(two_threads):
     model = tiny("gru")
     reader = gate_tables.Reader(model)  # a fresh one: its rows fill from both threads at once

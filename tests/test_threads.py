@@ -11,15 +11,6 @@ from reviewcli.inference import threads
 from reviewcli.inference.threads import Adaptive, Load, fixed, free_cores, in_threads, workers_for
 
 
-@pytest.fixture
-def two_threads():
-    """torch on 2 threads for the test (the suite runs on 1), as on a quiet 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
-
-
 def write_stat(folder, busy: list[int], idle: list[int], own: int):
     """A /proc/stat with one line per CPU (user=busy, idle) and a /proc/self/stat with utime=own."""
     stat = folder / "stat"
