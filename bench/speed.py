@@ -378,8 +378,8 @@ def busy_rows(cli: list[str], model: Path, workdir: Path, texts: list[str], coun
     """Whole-process reviews/s of predict, evaluate and explain, quiet and beside one busy core, alternated."""
     predict_file = write_lines(workdir / "busy-predict.txt", texts, count)
     labelled = SHARED / "fdu-mtl-amazon" / "test.jsonl"
-    labelled_count = sum(1 for _ in open(labelled, encoding="utf-8"))
-    short = [text for text in read_texts(SHARED / "cr" / "test.jsonl")][:200]
+    labelled_count = len(read_texts(labelled))
+    short = read_texts(SHARED / "cr" / "test.jsonl")[:200]
     explain_file = write_lines(workdir / "busy-explain.txt", short, len(short))
     runs = [
         ("predict", [*cli, "predict", "--model", str(model), "-i", str(predict_file), "-f", "tsv"], count,
