@@ -383,20 +383,35 @@ def predict(
 
 def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, chunk_size: int, pause, progress):
     """Chunks of (review, prediction), in order. From a file or a list, a chunk is scored on a thread
-    of its own while the next is read and tokenized: tokenizing holds Python's lock and scoring mostly
-    does not, so the two overlap. From a pipe or a terminal each chunk is scored at once, so that its
-    results show before more input arrives."""
+    of its own while the next is read, and from the second chunk on tokenized in a helper process
+    (inference.helper: in this one, tokenizing would hold Python's lock that scoring needs). From a
+    pipe or a terminal each chunk is scored at once, so that its results show before more input
+    arrives."""
     unscored, unread = counts
     from concurrent.futures import ThreadPoolExecutor
 
+    from reviewcli.inference.helper import Helper
     from reviewcli.io.chunks import chunks
 
     bar = progress(source.name, source.size) if source and progress else None
     streaming = bool(source and source.is_pipe())
     scorer = None if streaming else ThreadPoolExecutor(1, thread_name_prefix="reviewcli-chunk")
-    pending = None  # (chunk, its probabilities: a future, or a list)
+    helper = None
+    pending = None  # (chunk, a future of (Prepared, probabilities))
 
-    def done(chunk, probabilities):
+    def score(texts, reading=None):
+        """(Prepared, probabilities); reading: the helper's future Prepared, if it has the texts."""
+        try:
+            prepared = reading.result() if reading is not None else None
+        except Exception:  # the helper could not start or was killed: tokenize here instead
+            prepared = None
+        prepared = prepared or predictor.prepare(texts)
+        return prepared, predictor.finish(prepared)
+
+    def done(chunk, result):
+        prepared, probabilities = result
+        for length in prepared.lengths:
+            unread.add(length)
         unscored.add([review.text for review in chunk], probabilities, [review.missing for review in chunk])
         unscored.column = source.column.chosen if source and source.column else None
         return [(review, prediction(p, threshold)) for review, p in zip(chunk, probabilities)]
@@ -413,13 +428,15 @@ def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, c
                     yield done(pending[0], pending[1].result())
                     pending = None
                 raise
-            prepared = predictor.prepare([review.text for review in chunk], unread)
+            texts = [review.text for review in chunk]
             if scorer is None:
-                yield done(chunk, predictor.finish(prepared))
+                yield done(chunk, score(texts))
             else:
+                if helper is None and pending is not None and predictor.reads_apart():
+                    helper = Helper(predictor.reading)  # a second chunk: the input is long enough
                 # queued behind the chunk being scored, so that it starts as soon as that one ends,
                 # while that one's results are written
-                scoring = (chunk, scorer.submit(predictor.finish, prepared))
+                scoring = (chunk, scorer.submit(score, texts, helper.submit(texts) if helper else None))
                 if pending is not None:
                     yield done(pending[0], pending[1].result())
                 pending = scoring
@@ -430,6 +447,8 @@ def scored_chunks(predictor, reviews, source, counts: tuple, threshold: float, c
     finally:
         if scorer is not None:
             scorer.shutdown(wait=False, cancel_futures=True)
+        if helper is not None:
+            helper.close()
         if bar:
             bar.close()
 

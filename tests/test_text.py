@@ -1,5 +1,7 @@
 """reviewcli.core.text: normalisation and tokenisation."""
 
+import unicodedata
+
 import pytest
 
 from reviewcli.core.text import normalize, tokenize
@@ -12,6 +14,14 @@ def test_lower_case_and_nfkc():
 
 def test_normalize_folds_width_and_case():
     assert normalize("ＡＢＣ Déjà") == "abc déjà"
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII, `quoted` it's", "ＡＢＣ Déjà", "didn\u2019t \u200dx", "\ufb01ne `x`", ""])
+def test_ascii_fast_path_equals_the_tables(text):
+    from reviewcli.core import text as module
+
+    slow = unicodedata.normalize("NFKC", text).lower().translate(module._APOSTROPHES).translate(module._INVISIBLE)
+    assert normalize(text) == slow
 
 
 def test_contraction_split():

@@ -43,11 +43,31 @@ def score(
 
 @dataclass
 class Prepared:
-    """Reviews ready to score: how many there were, which of them are judged, and their ids."""
+    """Reviews ready to score: how many there were, which of them are judged, their ids (truncated),
+    and the judged reviews' lengths before truncation (for batching.Unread)."""
 
     count: int
     known: list[int]
     encoded: list[list[int]]
+    lengths: list[int]
+
+
+@dataclass
+class Reading:
+    """Raw texts -> Prepared, as a model reads them: all Python, no torch, so that it can be sent to
+    a helper process (inference.helper) and run there."""
+
+    vocab: object  # core.vocab.Vocabulary
+    judge: Judge
+    strip_markup: bool
+    max_length: int
+
+    def __call__(self, texts: list[str]) -> Prepared:
+        tokens = [tokenize(text, strip_markup=self.strip_markup) for text in texts]
+        ids = [self.vocab.encode(words) for words in tokens]
+        known = [i for i, (words, row) in enumerate(zip(tokens, ids)) if self.judge(words, row)]
+        lengths = [len(ids[i]) for i in known]
+        return Prepared(len(texts), known, [truncate(ids[i], self.max_length) for i in known], lengths)
 
 
 class Predictor:
@@ -69,6 +89,7 @@ class Predictor:
         self.batch_size = batch_size
         self.bf16 = bf16
         self.judge = Judge(vocab.tokens, vocab.unk_index, MIN_KNOWN_SHARE)
+        self.reading = Reading(vocab, self.judge, strip_markup, max_length)
         from reviewcli.inference import gate_tables  # imports torch
 
         self.forward = gate_tables.reader_for(self.model, device, bf16)
@@ -91,10 +112,10 @@ class Predictor:
 
     def prepare(self, texts: list[str], unread: Unread | None = None) -> "Prepared":
         """predict_known's first half, all Python: tokens, ids, which reviews are judged, truncation."""
-        tokens = [self.tokens(text) for text in texts]
-        ids = [self.vocab.encode(words) for words in tokens]
-        known = [i for i, (words, row) in enumerate(zip(tokens, ids)) if self.judge(words, row)]
-        return Prepared(len(texts), known, self.truncated([ids[i] for i in known], unread))
+        prepared = self.reading(texts)
+        for length in prepared.lengths if unread is not None else []:
+            unread.add(length)
+        return prepared
 
     def finish(self, prepared: "Prepared", *, logits: bool = False) -> list[float | None]:
         """predict_known's second half, mostly torch: the judged reviews scored, None for the others."""
@@ -116,6 +137,11 @@ class Predictor:
             self.model, encoded, batch_size=self.batch_size, device=self.device, bf16=self.bf16, forward=self.forward,
             workers=self.workers(len(encoded)), logits=logits,
         )  # fmt: skip
+
+    def reads_apart(self) -> bool:
+        """Whether a long input is worth tokenizing in a helper process (inference.helper): when
+        scoring runs on more than one core, or on a GPU."""
+        return self.device.type != "cpu" or workers_for(MAX_WORKERS, self.device) > 1
 
     def workers(self, reviews: int) -> int:
         """Threads to score on, one torch thread each (threads.workers_for), the gate tables and the
