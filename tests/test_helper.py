@@ -104,3 +104,18 @@ def test_one_chunk_starts_no_helper(tiny_model, tmp_path, submitted):
     path.write_text("great\nawful\n", encoding="utf-8")
     rows, _ = scored(tiny_model, path)
     assert len(rows) == 2 and submitted == []
+
+
+def test_one_scoring_thread_reads_in_process(predictor):
+    """With one core for scoring (OMP_NUM_THREADS=1, REVIEWCLI_THREADS=1) a helper would only take
+    its time: none is started; with two it is."""
+    import torch
+
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert predictor.reads_apart() is False
+        torch.set_num_threads(2)
+        assert predictor.reads_apart() is True
+    finally:
+        torch.set_num_threads(threads)

@@ -8,12 +8,12 @@ lock of its own, so there the two really overlap (docs/benchmarks.md has the fig
 
 The helper is `python -m reviewcli.inference.helper`, started fresh: not forked (this process holds
 PyTorch's threads and its own by then) and not through multiprocessing (whose spawn runs the
-caller's main module again, a script's unguarded code included). It reads and writes `marshal`
-data on its standard input and output, plain lists and numbers only, each message its length
-first and then read whole (marshal.load on a pipe reads it piece by piece, holding the lock all
-the while: a fifth of a run's lock time); it ignores Ctrl-C, which is
-this process's to handle, and ends when its input closes. Whatever goes wrong with it, the caller
-tokenizes in its own process instead (Future.exception is set, never raised at it).
+caller's main module again, a script's unguarded code included). The two exchange `marshal` data
+over the helper's standard input and output, plain lists and numbers only, each message its length
+first and then read whole (marshal.load on a pipe reads it piece by piece, holding the lock all the
+while: a fifth of a run's lock time). The helper ignores Ctrl-C, which is this process's to handle,
+and ends when its input closes. Whatever goes wrong with it, the caller tokenizes in its own
+process instead: the future's exception is set, and nothing is raised at the caller.
 """
 
 import marshal
@@ -30,7 +30,6 @@ class Helper:
     (predictor.Reading) does, in the order they were given."""
 
     def __init__(self, reading):
-        self.reading = reading
         self.waiting: deque[Future] = deque()
         self.lock = threading.Lock()
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
