@@ -37,6 +37,7 @@ Nothing is asserted.
 """
 
 import argparse
+import ast
 import hashlib
 import json
 import random
@@ -266,8 +267,10 @@ def seeds_of(system: str, seeds: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def code_version() -> str:
-    """Hash of reviewcli's sources, every .py under reviewcli/ (and the default settings they hold) and the shipped vectors and
-    encoder that `python -m reviewcli` loads here: a change to any re-runs the reviewcli rows.
+    """Hash of reviewcli's code, every .py under reviewcli/ (and the default settings they hold), and of the shipped
+    vectors and encoder that `python -m reviewcli` loads here: a change to any re-runs the reviewcli rows.
+    The code is hashed as its syntax tree without docstrings (code_of), so an edit to a comment, a
+    docstring or the layout keeps the rows; one to the code does not.
     Found through reviewcli itself, as train finds them: an editable install maps the shipped
     files to its own checkout's models/, whatever checkout runs this file."""
     from reviewcli.store import wordtable
@@ -279,10 +282,27 @@ def code_version() -> str:
     files = [p for folder in folders for p in sorted(Path(folder).glob("*")) if p.is_file()]
     sources = sorted(package.rglob("*.py"), key=lambda p: p.relative_to(package).as_posix())
     for path in sources:
-        digest.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
+        digest.update(path.relative_to(package).as_posix().encode() + code_of(path.read_text(encoding="utf-8")))
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def code_of(source: str) -> bytes:
+    """What a module does, as bytes: its syntax tree with every docstring left out (line numbers
+    are not part of the dump, comments not part of the tree)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
 
 
 def key(dataset: str, system: str, seed: int, mode: str, version: str) -> str:
