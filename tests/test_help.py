@@ -1,6 +1,7 @@
 """Help, -h, case-insensitive choices, shell completion, the Quickstart's PATH step, the 60-column
 epoch table, and bench/accuracy.py --table-only in a clean clone."""
 
+import importlib.util
 import json
 import re
 import shutil
@@ -260,3 +261,19 @@ def test_table_only_shows_stored_results_running_nothing(tmp_path):
     assert "| TF-IDF + LR | 81.2 |" in done.stdout
     assert "| cr | TF-IDF + LR | 1 | 81.2 | 80.5 | 3.0 | C=10 |" in done.stdout
     assert sorted(p.name for p in results.iterdir()) == ["accuracy.jsonl", "accuracy.md"]
+
+
+def test_sources_hash_ignores_docstrings_and_comments_but_not_code():
+    """The stored rows are keyed by code_of each module: a docstring, comment or blank-line edit keeps
+    them (hours of training each), any change to what the code does re-runs them."""
+    spec = importlib.util.spec_from_file_location("accuracy_bench", ROOT / "bench" / "accuracy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    module = '"""A module."""\n\nclass Reader:\n    """Reads."""\n\n    def read(self):\n        """Once."""\n        return 1  # one\n'
+    reworded = '"""The module, reworded."""\nclass Reader:\n    """Reads, reworded."""\n    def read(self):\n        return 1\n'
+    assert bench.code_of(module) == bench.code_of(reworded)
+    assert bench.code_of(module) != bench.code_of(module.replace("return 1", "return 2"))
+    assert bench.code_of(module) != bench.code_of(module.replace("def read", "def reads"))
+    only_docstring = 'def f():\n    """Only a docstring."""\n'
+    assert bench.code_of(only_docstring) == bench.code_of("def f():\n    pass\n")
+    assert bench.code_of('x = "not a docstring"\n') != bench.code_of("x = 'another string'\n")
