@@ -1,25 +1,25 @@
-"""README's "Explain a prediction": the demo output, its time over predict's, the HTML screenshot,
-and what explain shows about the shipped model's mistakes on CR's test split.
+"""README's "Explain": the demo output, its time over predict's, docs/explain.png, and what explain
+shows about the shipped model's mistakes on CR's test split.
 
     .venv/bin/python bench/explain_demo.py                     # all four sections
     .venv/bin/python bench/explain_demo.py --sections timing --threads 1 --runs 4
+    REVIEWCLI_MODEL=../exp/before .venv/bin/python bench/explain_demo.py --sections demo,mistakes   # another model
 
 demo: `reviewcli explain REVIEW --gates` piped (plain scores) and on a forced terminal (colours
 stripped here). timing: that command and `reviewcli predict REVIEW`, alternated, --runs times each,
-in fresh processes with PyTorch's default threads. screenshot: the HTML page of two reviews, rendered
-by headless Chromium into docs/explain.png. mistakes: reads ../shared/data/cr/test.jsonl, scores it
+in fresh processes with PyTorch's default threads. plot: `reviewcli explain REVIEW --gates --plot docs/`,
+the word × gate heat map docs/explain.md shows (docs/explain.png; needs matplotlib). mistakes: reads ../shared/data/cr/test.jsonl, scores it
 with the shipped model, and compares error rates of reviews with and without a negation word.
+Every section uses $REVIEWCLI_MODEL where it is set, else the shipped model.
 """
 
 import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,8 +30,6 @@ REVIEW = "Not bad at all, my kids ask for it every morning"
 SECOND = "nokia does not disappoint in this model ."  # a CR test review the shipped model gets wrong
 CR_TEST = ROOT.parent / "shared" / "data" / "cr" / "test.jsonl"
 NEGATIONS = {"not", "n't", "no", "never", "dont", "nothing", "without"}
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 def reviewcli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -108,18 +106,9 @@ def in_process() -> None:
           f"(total {sum(found.values()) * 1000:.0f} ms); whole explanation again {again * 1000:.0f} ms")  # fmt: skip
 
 
-def screenshot() -> None:
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    work = Path(tempfile.mkdtemp(prefix="reviewcli-explain-"))
-    page, picture = work / "explain.html", ROOT / "docs" / "explain.png"
-    reviewcli("explain", REVIEW, SECOND, "--format", "html", "--out", str(page))
-    picture.parent.mkdir(exist_ok=True)
-    profile = work / "profile"
-    subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={picture}",
-         "--window-size=1000,700", page.as_uri()], check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    shutil.rmtree(work, ignore_errors=True)
+def plot() -> None:
+    picture = ROOT / "docs" / "explain.png"
+    reviewcli("explain", REVIEW, "--gates", "--plot", str(picture.parent))
     print(f"wrote {picture.relative_to(ROOT)} ({picture.stat().st_size:,} bytes)")
 
 
@@ -151,7 +140,7 @@ def mistakes() -> None:
         print(f"{text!r}: P(positive) {found.probability:.3f}; top words {words}")
 
 
-SECTIONS = {"demo": demo, "timing": None, "screenshot": screenshot, "mistakes": mistakes}
+SECTIONS = {"demo": demo, "timing": None, "plot": plot, "mistakes": mistakes}
 
 
 def main() -> None:
