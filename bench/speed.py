@@ -4,6 +4,7 @@
     .venv/bin/python bench/speed.py --quick               # smaller files, shorter kernel timing
     .venv/bin/python bench/speed.py --lines 50000 --model my-model
     .venv/bin/python bench/speed.py --sections 3          # training tokens/s only (about 2 minutes)
+    .venv/bin/python bench/speed.py --lines 30000 --write-lines 30k.txt   # section 2's reviews, to time by hand
 
 Prints a markdown table and writes it to bench/results/speed.md. Nothing is asserted: the numbers
 depend on the machine and on whatever else runs on it, so read the ratios, not the seconds.
@@ -481,6 +482,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--sections", default="1,2,3,4,5", help="which of the five sections to run (default: all)")
     parser.add_argument("--busy-lines", type=int, default=20_000, help="lines predict scores in section 5")
     parser.add_argument("--repeats", type=int, default=2, help="alternated quiet/busy runs of each command in section 5")
+    parser.add_argument("--write-lines", type=Path, metavar="FILE", help="write the --lines reviews section 2 reads to FILE, and stop")
     args = parser.parse_args()
     args.model = (args.model or artifacts.shipped_model_dir()).resolve()
     args.lines = args.lines or (10_000 if args.quick else 100_000)
@@ -490,6 +492,9 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_arguments()
+    if args.write_lines:  # the same reviews, for timing a command by hand
+        write_lines(args.write_lines, all_reviews(), args.lines)
+        return log(f"wrote {args.lines:,} reviews to {args.write_lines}")
     artifacts.read_config(args.model)  # fails early with reviewcli's message if the model is missing
     cli = reviewcli_command()
     memory_sizes = (10_000, 100_000 if args.quick else 1_000_000)
