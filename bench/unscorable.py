@@ -4,8 +4,8 @@ other languages and symbols (tests/data/unjudgeable.txt), for the shipped model'
     .venv/bin/python bench/unscorable.py [MODEL_DIR]
 """
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 from reviewcli.core.judgeable import known_words
@@ -28,7 +28,9 @@ def unscored(pairs, share):
 
 
 def main():
-    model = Path(sys.argv[1]) if len(sys.argv) > 1 else bundled("default")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", nargs="?", type=Path, default=bundled("default"), help="model directory (default: the shipped one)")
+    model = parser.parse_args().model
     vocab = Vocabulary(json.loads((model / "vocab.json").read_text()))
     data = ROOT.parent / "shared" / "data"
     rows = {}
