@@ -17,6 +17,8 @@ Systems, each trained on the folder's train split and scored on its test split:
   FOLDER/test.jsonl`; seeds 13, 14, 15.
 - reviewcli --from-scratch: the same with `--from-scratch` (random embedding and encoder), the
   path every model took before the shipped knowledge, to show what it gains.
+  Each reviewcli model also runs `reviewcli check` (the behavioural suite) before it is deleted:
+  its failure rate is stored beside the accuracy and shown in a table of its own.
 - TF-IDF + LR: scikit-learn TfidfVectorizer(word 1-2-grams, sublinear tf) + LogisticRegression,
   C of 1, 10, 100 chosen on validation, then refitted on all of train; deterministic, so one run.
 - fastText: train_supervised(wordNgrams=2, lr 0.1) on lower-cased text, 5, 25 or 50 epochs chosen on
@@ -166,6 +168,10 @@ def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, work
         check=True, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     result = json.loads(evaluated.stdout)
+    checked = subprocess.run(
+        [*cli, "check", "--model", str(out), "--format", "json"], check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    suite = json.loads(checked.stdout)
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     if resumed:
         seconds = sum(epoch["seconds"] for epoch in config["history"])
@@ -175,6 +181,8 @@ def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, work
         "macro_f1": 100 * result["macro_f1"],
         "train_seconds": seconds,
         "best_epoch": config["metrics"]["best_epoch"],
+        "check_failures": 100 * suite["failure_rate"],  # `reviewcli check`: how it reads order, not accuracy
+        "check_capabilities": {name: 100 * rate for name, rate in suite["capabilities"].items()},
         **({"resumed": True} if resumed else {}),
     }
 
@@ -367,6 +375,31 @@ def detail_table(results: dict, datasets: list[str], systems: list[str]) -> list
     return lines
 
 
+def check_table(results: dict, datasets: list[str], systems: list[str]) -> list[str]:
+    """reviewcli's models on `reviewcli check`: failures in %, mean over the seeds whose run recorded it."""
+    trained = [system for system in systems if system in OPTIONS]
+    cells = {
+        (dataset, system): [r["check_failures"] for r in results.get((dataset, system), []) if "check_failures" in r]
+        for dataset in datasets for system in trained
+    }  # fmt: skip
+    if not any(cells.values()):
+        return []
+    lines = [
+        "`reviewcli check` failures (%, lower is better) of the same models, mean over the seeds that recorded it:",
+        "",
+        "| system | " + " | ".join(datasets) + " |",
+        "|---|" + "---:|" * len(datasets),
+    ]
+    for system in trained:
+        row = [
+            "–" if not cells[(d, system)] else f"{statistics.mean(cells[(d, system)]):.1f}"
+            + ("" if len(cells[(d, system)]) == len(results.get((d, system), [])) else f" ({len(cells[(d, system)])} of {len(results[(d, system)])} runs)")
+            for d in datasets
+        ]
+        lines.append(f"| {NAMES[system]} | " + " | ".join(row) + " |")
+    return ["", *lines]
+
+
 def report(store: dict, datasets: list[str], systems: list[str], mode: str, version: str, seeds) -> str:
     results: dict[tuple[str, str], list[dict]] = {}
     for dataset in datasets:
@@ -383,7 +416,8 @@ def report(store: dict, datasets: list[str], systems: list[str], mode: str, vers
         f"{' --quick' if mode == 'quick' else ''}`.",
         "",
     ]
-    return "\n".join([*header, *summary_table(results, datasets, systems, seeds), "", *detail_table(results, datasets, systems)]) + "\n"
+    tables = [*summary_table(results, datasets, systems, seeds), "", *detail_table(results, datasets, systems)]
+    return "\n".join([*header, *tables, *check_table(results, datasets, systems)]) + "\n"
 
 
 # --- main ---------------------------------------------------------------------------------------------

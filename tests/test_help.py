@@ -277,3 +277,22 @@ def test_sources_hash_ignores_docstrings_and_comments_but_not_code():
     only_docstring = 'def f():\n    """Only a docstring."""\n'
     assert bench.code_of(only_docstring) == bench.code_of("def f():\n    pass\n")
     assert bench.code_of('x = "not a docstring"\n') != bench.code_of("x = 'another string'\n")
+
+
+def test_table_only_shows_check_failures_of_the_runs_that_recorded_them(tmp_path):
+    script = clean_clone(tmp_path)
+    results = script.parent / "results"
+    results.mkdir()
+    base = {"macro_f1": 80.0, "train_seconds": 60.0, "best_epoch": 3}
+    records = [
+        {"key": "cr|reviewcli|13|full|abc", "accuracy": 83.0, **base, "check_failures": 20.0},
+        {"key": "cr|reviewcli|14|full|abc", "accuracy": 82.0, **base, "check_failures": 30.0},
+        {"key": "cr|reviewcli-from-scratch|13|full|abc", "accuracy": 80.0, **base, "check_failures": 40.0},
+        {"key": "cr|reviewcli-from-scratch|14|full|abc", "accuracy": 79.0, **base},  # ran before check was stored
+    ]
+    (results / "accuracy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    done = table_only(script, "--sources", "abc", "--systems", "reviewcli,reviewcli-from-scratch")
+    assert done.returncode == 0, done.stderr
+    assert "`reviewcli check` failures" in done.stdout
+    assert "| reviewcli (default: shipped vectors and encoder) | 25.0 |" in done.stdout
+    assert "| reviewcli `--from-scratch` | 40.0 (1 of 2 runs) |" in done.stdout
