@@ -181,8 +181,8 @@ def run_reviewcli(folder: Path, system: str, options: list[str], seed: int, work
         "macro_f1": 100 * result["macro_f1"],
         "train_seconds": seconds,
         "best_epoch": config["metrics"]["best_epoch"],
-        "check_failures": 100 * suite["failure_rate"],  # `reviewcli check`: how it reads order, not accuracy
-        "check_capabilities": {name: 100 * rate for name, rate in suite["capabilities"].items()},
+        "check_failures": round(100 * suite["failure_rate"], 2),  # `reviewcli check`: how it reads order
+        "check_capabilities": {name: round(100 * rate, 2) for name, rate in suite["capabilities"].items()},
         **({"resumed": True} if resumed else {}),
     }
 
@@ -378,11 +378,15 @@ def detail_table(results: dict, datasets: list[str], systems: list[str]) -> list
 def check_table(results: dict, datasets: list[str], systems: list[str]) -> list[str]:
     """reviewcli's models on `reviewcli check`: failures in %, mean over the seeds whose run recorded it."""
     trained = [system for system in systems if system in OPTIONS]
-    cells = {
-        (dataset, system): [r["check_failures"] for r in results.get((dataset, system), []) if "check_failures" in r]
-        for dataset in datasets for system in trained
-    }  # fmt: skip
-    if not any(cells.values()):
+
+    def cell(dataset: str, system: str) -> str:
+        runs = results.get((dataset, system), [])
+        rates = [r["check_failures"] for r in runs if "check_failures" in r]
+        if not rates:
+            return "–"
+        return f"{statistics.mean(rates):.1f}" + ("" if len(rates) == len(runs) else f" ({len(rates)} of {len(runs)} runs)")
+
+    if all(cell(d, s) == "–" for d in datasets for s in trained):
         return []
     lines = [
         "`reviewcli check` failures (%, lower is better) of the same models, mean over the seeds that recorded it:",
@@ -391,12 +395,7 @@ def check_table(results: dict, datasets: list[str], systems: list[str]) -> list[
         "|---|" + "---:|" * len(datasets),
     ]
     for system in trained:
-        row = [
-            "–" if not cells[(d, system)] else f"{statistics.mean(cells[(d, system)]):.1f}"
-            + ("" if len(cells[(d, system)]) == len(results.get((d, system), [])) else f" ({len(cells[(d, system)])} of {len(results[(d, system)])} runs)")
-            for d in datasets
-        ]
-        lines.append(f"| {NAMES[system]} | " + " | ".join(row) + " |")
+        lines.append(f"| {NAMES[system]} | " + " | ".join(cell(d, system) for d in datasets) + " |")
     return ["", *lines]
 
 

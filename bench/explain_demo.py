@@ -7,9 +7,10 @@ shows about the shipped model's mistakes on CR's test split.
 
 demo: `reviewcli explain REVIEW --gates` piped (plain scores) and on a forced terminal (colours
 stripped here). timing: that command and `reviewcli predict REVIEW`, alternated, --runs times each,
-in fresh processes with PyTorch's default threads. plot: `reviewcli explain REVIEW --gates --plot docs/`,
-the word × gate heat map docs/explain.md shows (docs/explain.png; needs matplotlib). mistakes: reads ../shared/data/cr/test.jsonl, scores it
-with the shipped model, and compares error rates of reviews with and without a negation word.
+in fresh processes with PyTorch's default threads. plot: `reviewcli explain REVIEW --gates --plot
+docs/`, the word × gate heat map docs/explain.md shows (docs/explain.png; needs matplotlib).
+mistakes: reads ../shared/data/cr/test.jsonl, scores it with the shipped model, and compares error
+rates of reviews with and without a negation word.
 Every section uses $REVIEWCLI_MODEL where it is set, else the shipped model.
 """
 
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REVIEW = "Not bad at all, my kids ask for it every morning"
-SECOND = "nokia does not disappoint in this model ."  # a CR test review the shipped model gets wrong
+SECOND = "nokia does not disappoint in this model ."  # a CR test review with a negation (the model before got it wrong)
 CR_TEST = ROOT.parent / "shared" / "data" / "cr" / "test.jsonl"
 NEGATIONS = {"not", "n't", "no", "never", "dont", "nothing", "without"}
 
